@@ -1,0 +1,129 @@
+"""Sign-in routes: the only place that sets or clears the HttpOnly login-session cookie."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from lms_app import db, settings
+from lms_app.api.common import client_ip, error_response, safe_next
+from lms_app.services import auth
+from lms_app.services.errors import DomainError, Invalid
+from lms_app.services.permissions import landing_page
+
+router = APIRouter(prefix="/auth")
+
+
+class LoginBody(BaseModel):
+    email: str = ""
+    password: str = ""
+    next: str | None = None
+
+
+class RegisterBody(BaseModel):
+    email: str = ""
+    name: str = ""
+    password: str = ""
+    password2: str = ""
+
+
+class TokenPasswordBody(BaseModel):
+    token: str = ""
+    password: str = ""
+    password2: str = ""
+
+
+class EmailBody(BaseModel):
+    email: str = ""
+
+
+def _with_cookie(payload: dict[str, Any], token: str) -> JSONResponse:
+    response = JSONResponse(payload)
+    response.set_cookie(
+        settings.COOKIE_NAME, token, max_age=settings.SESSION_ABSOLUTE_MINUTES * 60,
+        httponly=True, samesite="lax", secure=settings.COOKIE_SECURE, path="/",
+    )
+    return response
+
+
+def _same_passwords(body) -> None:
+    if body.password != body.password2:
+        raise Invalid("The two passwords are not the same.")
+
+
+@router.post("/login")
+async def login(body: LoginBody, request: Request) -> JSONResponse:
+    ip = client_ip(request)
+    if not body.email.strip() or not body.password:
+        return error_response(Invalid("Enter your email and password."))
+    with db.session_scope() as session:
+        delay = auth.throttle_state(session, body.email, ip).delay_seconds
+    if delay:
+        await asyncio.sleep(delay)
+    error: DomainError | None = None
+    with db.session_scope() as session:
+        try:
+            result = auth.login(session, body.email, body.password, ip=ip, user_agent=request.headers.get("user-agent", ""))
+        except DomainError as exc:
+            error = exc  # the failed attempt and its audit row are committed all the same
+    if error is not None:
+        return error_response(error)
+    return _with_cookie({"redirect": safe_next(body.next) or landing_page(result.actor)}, result.token)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> JSONResponse:
+    with db.session_scope() as session:
+        auth.logout(session, request.cookies.get(settings.COOKIE_NAME), client_ip(request))
+    response = JSONResponse({"redirect": "/login"})
+    response.delete_cookie(settings.COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=settings.COOKIE_SECURE)
+    return response
+
+
+@router.post("/register")
+async def register(body: RegisterBody, request: Request) -> JSONResponse:
+    try:
+        _same_passwords(body)
+        with db.session_scope() as session:
+            user = auth.register(session, body.email, body.name, body.password, ip=client_ip(request))
+            pending = user.pending_approval
+    except DomainError as exc:
+        return error_response(exc)
+    if pending:
+        return JSONResponse({"message": "Thank you! An administrator will approve your account; you can sign in once they have."})
+    return JSONResponse({"message": "Your account is ready. Sign in to start.", "redirect": "/login?registered=1"})
+
+
+@router.post("/invite/accept")
+async def accept_invitation(body: TokenPasswordBody, request: Request) -> JSONResponse:
+    try:
+        _same_passwords(body)
+        with db.session_scope() as session:
+            result = auth.accept_invitation(session, body.token, body.password, ip=client_ip(request), user_agent=request.headers.get("user-agent", ""))
+    except DomainError as exc:
+        return error_response(exc)
+    return _with_cookie({"redirect": landing_page(result.actor)}, result.token)
+
+
+@router.post("/reset/request")
+async def request_reset(body: EmailBody, request: Request) -> JSONResponse:
+    if "@" not in body.email:
+        return error_response(Invalid("Enter the email address of your account."))
+    with db.session_scope() as session:
+        auth.request_password_reset(session, body.email, ip=client_ip(request))
+    return JSONResponse({"message": "If an account exists for that address, we have sent it a link to choose a new password."})
+
+
+@router.post("/reset/confirm")
+async def confirm_reset(body: TokenPasswordBody, request: Request) -> JSONResponse:
+    try:
+        _same_passwords(body)
+        with db.session_scope() as session:
+            auth.reset_password(session, body.token, body.password, ip=client_ip(request))
+    except DomainError as exc:
+        return error_response(exc)
+    return JSONResponse({"message": "Your password is changed. Sign in with it now.", "redirect": "/login?reset=1"})

@@ -1,0 +1,118 @@
+"""`python -m lms_app ...`: migrate, seed, create-admin, audit verify, jobs."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import time
+
+from lms_app import db, settings
+
+
+def _cmd_migrate(args) -> int:
+    from lms_app.migrate import migrate
+
+    migrate()
+    print(f"database is at the latest schema ({_safe_url()})")
+    return 0
+
+
+def _safe_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.DATABASE_URL).render_as_string(hide_password=True)
+
+
+def _cmd_seed(args) -> int:
+    from lms_app.services import seed
+
+    if args.demo:
+        with db.session_scope() as session:
+            if args.first_start and seed.has_users(session):
+                logins = seed.demo_logins_present(session)
+            else:
+                logins = seed.seed_demo(session)
+        if logins:
+            print_demo_logins(logins)
+    if args.synthetic:
+        started = time.perf_counter()
+        with db.session_scope() as session:
+            counts = seed.seed_synthetic(session, args.synthetic.upper())
+        print(f"synthetic {args.synthetic.upper()}: {counts} in {time.perf_counter() - started:.1f} s")
+    if not args.demo and not args.synthetic:
+        print("say --demo or --synthetic S|M|L", file=sys.stderr)
+        return 2
+    return 0
+
+
+def print_demo_logins(logins) -> None:
+    from lms_app.services.seed import DEMO_PASSWORD
+
+    print(f"\nOpen {settings.PUBLIC_URL} and sign in with one of the demo logins (password: {DEMO_PASSWORD}):")
+    for login in logins:
+        print(f"  {login.role:<11} {login.email:<22} {login.name}")
+    print()
+
+
+def _cmd_create_admin(args) -> int:
+    from lms_app.services import users
+    from lms_app.services.errors import DomainError
+
+    password = args.password or getpass.getpass("Password: ")
+    try:
+        with db.session_scope() as session:
+            users.create_admin(session, args.email, args.name, password)
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"admin {args.email} created")
+    return 0
+
+
+def _cmd_audit(args) -> int:
+    from sqlmodel import Session
+
+    from lms_app.services import audit
+
+    with Session(db.get_engine()) as session:
+        result = audit.verify(session)
+    print(result.message)
+    return 0 if result.ok else 1
+
+
+def _cmd_jobs(args) -> int:
+    from lms_app.jobs.runner import Runner
+
+    runner = Runner(name=args.name)
+    if args.once:
+        ran = runner.run_until_idle()
+        print(f"{ran} jobs run")
+    else:
+        runner.run_forever()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lms_app")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="bring the database to the latest schema").set_defaults(func=_cmd_migrate)
+    p = sub.add_parser("seed", help="add demo or synthetic data")
+    p.add_argument("--demo", action="store_true", help="the demo organization (idempotent)")
+    p.add_argument("--first-start", action="store_true", help="with --demo: only into a database without users")
+    p.add_argument("--synthetic", metavar="S|M|L", choices=["S", "M", "L", "s", "m", "l"], help="1k / 10k / 100k users")
+    p.set_defaults(func=_cmd_seed)
+    p = sub.add_parser("create-admin", help="create an administrator account")
+    p.add_argument("email")
+    p.add_argument("name")
+    p.add_argument("--password")
+    p.set_defaults(func=_cmd_create_admin)
+    p = sub.add_parser("audit", help="audit trail tools")
+    p.add_argument("action", choices=["verify"])
+    p.set_defaults(func=_cmd_audit)
+    p = sub.add_parser("jobs", help="run the background job runner in this process")
+    p.add_argument("--name", default=None)
+    p.add_argument("--once", action="store_true", help="run until the queue is empty, then stop")
+    p.set_defaults(func=_cmd_jobs)
+    args = parser.parse_args(argv)
+    return args.func(args)

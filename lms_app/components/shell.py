@@ -1,0 +1,182 @@
+"""The app shell: role-aware navigation (sidebar on desktop, drawer on phones), the top bar
+with the user menu and light/dark switch, and the access-denied and loading views."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from lms_app.page_registry import PageSpec
+from lms_app.state.auth import AuthState
+
+# (label, icon, path, permission): shown only to users holding the permission.
+NAVIGATION: list[tuple[str, str, str, str]] = [
+    ("My learning", "book-open", "/learn", "learning.view"),
+    ("My courses", "presentation", "/teach", "courses.teach"),
+    ("My teams", "users", "/teams", "teams.view"),
+    ("Overview", "layout-dashboard", "/admin", "admin.view"),
+    ("Users", "user-cog", "/admin/users", "users.view"),
+    ("Roles", "shield-check", "/admin/roles", "roles.manage"),
+    ("Groups & departments", "network", "/admin/groups", "groups.manage"),
+    ("Audit trail", "scroll-text", "/admin/audit", "audit.view"),
+]
+
+
+def _nav_link(label: str, icon: str, path: str, permission: str) -> rx.Component:
+    current = rx.State.router.url.path
+    active = (current == path) | (current.startswith(path + "/") & (path != "/admin"))
+    return rx.cond(
+        AuthState.permissions.contains(permission),
+        rx.link(
+            rx.hstack(rx.icon(icon, size=18), rx.text(label, size="2", weight="medium"), spacing="3", align="center"),
+            href=path,
+            underline="none",
+            padding_x="3",
+            padding_y="2",
+            border_radius="8px",
+            width="100%",
+            color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 11)),
+            background=rx.cond(active, rx.color("accent", 3), "transparent"),
+            _hover={"background": rx.color("gray", 3)},
+        ),
+    )
+
+
+def _nav() -> rx.Component:
+    return rx.vstack(*[_nav_link(*item) for item in NAVIGATION], spacing="1", width="100%")
+
+
+def _brand() -> rx.Component:
+    return rx.hstack(
+        rx.center(rx.icon("graduation-cap", size=20), width="34px", height="34px", border_radius="9px", background=rx.color("accent", 9), color="white"),
+        rx.text(AuthState.org_name, weight="bold", size="3", trim="both"),
+        spacing="2",
+        align="center",
+    )
+
+
+def _user_menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                rx.avatar(fallback=AuthState.user_initials, size="2", radius="full"),
+                rx.text(AuthState.user_name, size="2", display=["none", "none", "inline"]),
+                rx.icon("chevron-down", size=14),
+                variant="ghost",
+                aria_label="Account menu",
+                id="user-menu",
+            )
+        ),
+        rx.menu.content(
+            rx.box(rx.text(AuthState.user_email, size="1", color_scheme="gray"), padding_x="2", padding_y="1"),
+            rx.menu.item(rx.icon("user", size=14), "Profile and sessions", on_click=rx.redirect("/profile")),
+            rx.menu.separator(),
+            rx.menu.item(rx.icon("log-out", size=14), "Sign out", color_scheme="red", on_click=rx.call_script("lmsLogout()"), id="sign-out"),
+        ),
+    )
+
+
+def _mobile_nav() -> rx.Component:
+    return rx.drawer.root(
+        rx.drawer.trigger(rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="Open navigation", display=["flex", "flex", "none"])),
+        rx.drawer.overlay(z_index="50"),
+        rx.drawer.portal(
+            rx.drawer.content(
+                rx.vstack(
+                    rx.hstack(_brand(), rx.drawer.close(rx.icon_button(rx.icon("x"), variant="ghost", aria_label="Close navigation")), justify="between", width="100%"),
+                    _nav(),
+                    spacing="5",
+                    padding="4",
+                    width="100%",
+                ),
+                top="0", left="0", height="100%", width="17em", background=rx.color("gray", 1), z_index="51",
+            )
+        ),
+        direction="left",
+    )
+
+
+def _top_bar(title: str) -> rx.Component:
+    return rx.hstack(
+        rx.hstack(_mobile_nav(), rx.box(_brand(), display=["flex", "flex", "none"]), spacing="2", align="center"),
+        rx.spacer(),
+        rx.color_mode.button(variant="ghost", aria_label="Switch light or dark mode"),
+        rx.cond(AuthState.signed_in, _user_menu(), rx.fragment()),
+        align="center",
+        padding_x="5",
+        height="60px",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        background=rx.color("gray", 1),
+        position="sticky",
+        top="0",
+        z_index="10",
+        width="100%",
+    )
+
+
+def _sidebar() -> rx.Component:
+    return rx.vstack(
+        rx.box(_brand(), padding_x="3", padding_y="4"),
+        _nav(),
+        width="248px",
+        min_width="248px",
+        height="100vh",
+        position="sticky",
+        top="0",
+        padding="3",
+        border_right=f"1px solid {rx.color('gray', 4)}",
+        background=rx.color("gray", 2),
+        display=["none", "none", "flex"],
+        spacing="2",
+    )
+
+
+def _denied() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon("shield-x", size=40, color=rx.color("red", 9)),
+            rx.heading("You do not have access to this page", size="5"),
+            rx.text("Your roles do not include it. If you need it, ask an administrator.", color_scheme="gray"),
+            rx.link(rx.button("Go to my start page"), href="/"),
+            align="center",
+            spacing="3",
+        ),
+        padding_y="9",
+        id="access-denied",
+    )
+
+
+def _loading() -> rx.Component:
+    return rx.center(rx.spinner(size="3"), padding_y="9")
+
+
+def shell(spec: PageSpec):
+    """Wrap a page in the app shell (or in the plain sign-in frame for bare pages)."""
+
+    def render() -> rx.Component:
+        if spec.bare:
+            return rx.box(
+                rx.box(rx.color_mode.button(variant="ghost", aria_label="Switch light or dark mode"), position="absolute", top="12px", right="12px"),
+                spec.render(),
+                min_height="100vh",
+                background=rx.color("gray", 2),
+            )
+        return rx.hstack(
+            _sidebar(),
+            rx.vstack(
+                _top_bar(spec.title),
+                rx.box(
+                    rx.match(AuthState.page_status, ("ok", spec.render()), ("denied", _denied()), _loading()),
+                    padding=["4", "5", "7"],
+                    width="100%",
+                    max_width="1200px",
+                ),
+                spacing="0",
+                width="100%",
+                min_width="0",
+            ),
+            spacing="0",
+            width="100%",
+            min_height="100vh",
+        )
+
+    return render

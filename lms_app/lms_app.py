@@ -1,0 +1,23 @@
+"""The Reflex app: every declared page wrapped in the shell and guarded, the API mounted,
+the job runner started in each worker."""
+
+import reflex as rx
+
+import lms_app.pages  # noqa: F401  (declares every page)
+from lms_app import settings
+from lms_app.api.app import build_api
+from lms_app.components.shell import shell
+from lms_app.jobs.runner import run_in_app
+from lms_app.page_registry import PAGES
+from lms_app.state.auth import AuthState
+
+app = rx.App(
+    head_components=[rx.script(src="/lms.js"), rx.el.link(rel="stylesheet", href="/lms.css")],
+    api_transformer=build_api(),
+)
+
+for spec in PAGES.values():
+    app.add_page(shell(spec), route=spec.route, title=f"{spec.title} · LMS", on_load=AuthState.enter_page)
+
+if settings.JOBS_ENABLED:
+    app.register_lifespan_task(run_in_app)

@@ -1,0 +1,152 @@
+"""Sign-in, self-registration, invitation and password-reset pages (public, no chrome).
+
+The forms post with fetch to /auth/* (assets/lms.js): the password never passes through
+Reflex state, and the HttpOnly cookie is set by that route alone."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from lms_app.page_registry import PUBLIC, page
+from lms_app.state.auth import AuthState
+from lms_app.state.signin import SignInPagesState
+
+
+def _card(title: str, subtitle, *children) -> rx.Component:
+    return rx.center(
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.center(rx.icon("graduation-cap", size=22), width="40px", height="40px", border_radius="10px", background=rx.color("accent", 9), color="white"),
+                    rx.text(AuthState.org_name, weight="bold", size="4"),
+                    spacing="3",
+                    align="center",
+                ),
+                rx.heading(title, size="6", margin_top="3"),
+                rx.text(subtitle, color_scheme="gray", size="2"),
+                *children,
+                spacing="3",
+                width="100%",
+            ),
+            size="4",
+            width="100%",
+            max_width="420px",
+        ),
+        min_height="100vh",
+        padding="4",
+    )
+
+
+def _message() -> rx.Component:
+    # Filled in by lms.js with the server's answer.
+    return rx.box(data_lms_message="", role="alert", class_name="lms-form-message", style={"display": "none"})
+
+
+def _input(name: str, label: str, type_: str = "text", autocomplete: str = "", **props) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, as_="label", html_for=name, size="2", weight="medium"),
+        rx.input(id=name, name=name, type=type_, auto_complete=autocomplete, required=True, size="3", width="100%", **props),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _form(action: str, *children, token_from_path: bool = False) -> rx.Component:
+    attrs = {"data-lms-post": action}
+    if token_from_path:
+        attrs["data-lms-token-from-path"] = ""
+    return rx.el.form(*children, custom_attrs=attrs, style={"width": "100%", "display": "flex", "flexDirection": "column", "gap": "14px"})
+
+
+def _submit(label: str, id_: str) -> rx.Component:
+    return rx.button(label, type="submit", size="3", width="100%", id=id_)
+
+
+@page("/login", "Sign in", permission=PUBLIC, on_load=[AuthState.leave_if_signed_in, SignInPagesState.load_login], bare=True)
+def login_page() -> rx.Component:
+    return _card(
+        "Sign in",
+        "Welcome back. Sign in to continue your learning.",
+        rx.cond(SignInPagesState.notice != "", rx.callout(SignInPagesState.notice, icon="circle-check", color_scheme="green", width="100%")),
+        _form(
+            "/auth/login",
+            _input("email", "Email", "email", "username", placeholder="you@example.com"),
+            _input("password", "Password", "password", "current-password"),
+            _message(),
+            _submit("Sign in", "sign-in"),
+        ),
+        rx.hstack(
+            rx.link("Forgot your password?", href="/forgot", size="2"),
+            rx.cond(SignInPagesState.registration_open, rx.link("Create an account", href="/register", size="2")),
+            justify="between",
+            width="100%",
+        ),
+    )
+
+
+@page("/register", "Create an account", permission=PUBLIC, on_load=SignInPagesState.load_register, bare=True)
+def register_page() -> rx.Component:
+    return _card(
+        "Create an account",
+        SignInPagesState.registration_note,
+        rx.cond(
+            SignInPagesState.registration_open,
+            _form(
+                "/auth/register",
+                _input("name", "Full name", "text", "name"),
+                _input("email", "Work email", "email", "email"),
+                _input("password", "Password", "password", "new-password"),
+                _input("password2", "Password again", "password", "new-password"),
+                _message(),
+                _submit("Create account", "register"),
+            ),
+        ),
+        rx.link("Back to sign in", href="/login", size="2"),
+    )
+
+
+@page("/forgot", "Reset your password", permission=PUBLIC, bare=True)
+def forgot_page() -> rx.Component:
+    return _card(
+        "Forgot your password?",
+        "Enter the email of your account and we will send you a link to choose a new password.",
+        _form("/auth/reset/request", _input("email", "Email", "email", "username"), _message(), _submit("Send the link", "send-reset")),
+        rx.link("Back to sign in", href="/login", size="2"),
+    )
+
+
+@page("/reset/[token]", "Choose a new password", permission=PUBLIC, bare=True)
+def reset_page() -> rx.Component:
+    return _card(
+        "Choose a new password",
+        "At least 10 characters; not a common password and not your email address.",
+        _form(
+            "/auth/reset/confirm",
+            _input("password", "New password", "password", "new-password"),
+            _input("password2", "New password again", "password", "new-password"),
+            _message(),
+            _submit("Save the new password", "save-password"),
+            token_from_path=True,
+        ),
+    )
+
+
+@page("/invite/[token]", "Accept your invitation", permission=PUBLIC, on_load=SignInPagesState.load_invitation, bare=True)
+def invitation_page() -> rx.Component:
+    return _card(
+        "Welcome aboard",
+        SignInPagesState.invitation_note,
+        rx.cond(
+            SignInPagesState.invitation_valid,
+            _form(
+                "/auth/invite/accept",
+                rx.text(rx.text.strong(SignInPagesState.invitee_email), size="2"),
+                _input("password", "Choose a password", "password", "new-password"),
+                _input("password2", "Password again", "password", "new-password"),
+                _message(),
+                _submit("Set password and sign in", "accept-invitation"),
+                token_from_path=True,
+            ),
+            rx.link(rx.button("Go to sign in", variant="soft", width="100%"), href="/login", width="100%"),
+        ),
+    )

@@ -1,0 +1,87 @@
+"""The user's own profile: details, password, active sessions."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from lms_app.components.ui import form_field, page_header, section
+from lms_app.page_registry import SIGNED_IN, page
+from lms_app.state.profile import ProfileState
+
+
+def session_table(rows, on_revoke) -> rx.Component:
+    """Login sessions with a sign-out button each (shared with the admin's user page)."""
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(
+                rx.table.column_header_cell("Device"), rx.table.column_header_cell("Address"),
+                rx.table.column_header_cell("Signed in"), rx.table.column_header_cell("Last active"), rx.table.column_header_cell(""),
+            )),
+            rx.table.body(rx.foreach(rows, lambda s: rx.table.row(
+                rx.table.cell(rx.hstack(rx.text(s["device"]), rx.cond(s["current"] == "yes", rx.badge("this device", color_scheme="green", variant="soft")), spacing="2", align="center")),
+                rx.table.cell(s["ip"]),
+                rx.table.cell(s["started"]),
+                rx.table.cell(s["last_seen"]),
+                rx.table.cell(rx.cond(s["current"] == "yes", rx.fragment(), rx.button("Sign out", size="1", variant="soft", color_scheme="red", on_click=on_revoke(s["id"])))),
+            ))),
+            variant="surface",
+            width="100%",
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
+@page("/profile", "Profile", permission=SIGNED_IN, on_load=ProfileState.load)
+def profile_page() -> rx.Component:
+    return rx.vstack(
+        page_header("Profile", ProfileState.email),
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    form_field("Name", rx.input(name="name", default_value=ProfileState.name, key=ProfileState.name, width="100%", required=True)),
+                    rx.grid(
+                        form_field("Time zone", rx.select(ProfileState.timezones, name="timezone", value=ProfileState.timezone, on_change=ProfileState.pick_timezone, width="100%"), "Dates and due dates are shown in this zone."),
+                        form_field("Language", rx.select(ProfileState.locales, name="locale", value=ProfileState.locale, on_change=ProfileState.pick_locale, width="100%")),
+                        columns=rx.breakpoints(initial="1", sm="2"),
+                        spacing="4",
+                        width="100%",
+                    ),
+                    rx.button("Save profile", type="submit", id="save-profile"),
+                    spacing="4",
+                    align="start",
+                ),
+                on_submit=ProfileState.save,
+            ),
+            width="100%",
+        ),
+        section(
+            "Password",
+            rx.card(
+                rx.form(
+                    rx.vstack(
+                        form_field("Current password", rx.input(id="current_password", name="current_password", type="password", auto_complete="current-password", width="100%")),
+                        rx.grid(
+                            form_field("New password", rx.input(id="new_password", name="new_password", type="password", auto_complete="new-password", width="100%"), "At least 10 characters; not a common password."),
+                            form_field("New password again", rx.input(id="new_password2", name="new_password2", type="password", auto_complete="new-password", width="100%")),
+                            columns=rx.breakpoints(initial="1", sm="2"),
+                            spacing="4",
+                            width="100%",
+                        ),
+                        rx.button("Change password", type="submit", variant="soft"),
+                        spacing="4",
+                        align="start",
+                    ),
+                    on_submit=ProfileState.change_password,
+                ),
+                width="100%",
+            ),
+        ),
+        section(
+            "Where you are signed in",
+            rx.text("Sign out any session you do not recognize.", color_scheme="gray", size="2"),
+            session_table(ProfileState.sessions, ProfileState.revoke),
+        ),
+        width="100%",
+        spacing="2",
+    )

@@ -1,0 +1,368 @@
+"""Sign-in, login sessions, throttling, invitations, password resets and self-registration."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from lms_app import settings
+from lms_app.models import (
+    Invitation,
+    LoginAttempt,
+    LoginSession,
+    Organization,
+    PasswordReset,
+    Role,
+    User,
+    UserRole,
+    utcnow,
+)
+from lms_app.services import audit
+from lms_app.services.email import queue_email
+from lms_app.services.errors import Invalid, NotFound, PermissionDenied, Throttled
+from lms_app.services.passwords import check_policy, hash_password, needs_rehash, verify_password
+from lms_app.services.permissions import Actor, actor_for, require
+
+# last_seen_at is written at most this often, so every click is not a database write.
+_TOUCH_EVERY = timedelta(minutes=1)
+WRONG_CREDENTIALS = "Wrong email or password."
+
+
+def new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def default_org(session: Session) -> Organization:
+    org = session.exec(select(Organization).order_by(Organization.id)).first()
+    if org is None:
+        raise NotFound("The organization has not been set up yet: run `python -m lms_app migrate`.")
+    return org
+
+
+def find_user(session: Session, org_id: int, email: str) -> User | None:
+    return session.exec(select(User).where(User.org_id == org_id, User.email == normalize_email(email))).first()
+
+
+# --- throttling ---------------------------------------------------------------------------
+
+@dataclass
+class ThrottleState:
+    account_failures: int
+    address_failures: int
+    locked_until: datetime | None
+
+    @property
+    def delay_seconds(self) -> float:
+        """Failures past the free ones are slowed down, a little more each time."""
+        extra = max(self.account_failures, self.address_failures // 4) - settings.LOGIN_SLOW_AFTER + 1
+        return min(3.0, 0.5 * extra) if extra > 0 else 0.0
+
+
+def throttle_state(session: Session, email: str, ip: str) -> ThrottleState:
+    window_start = utcnow() - timedelta(minutes=settings.LOGIN_WINDOW_MINUTES)
+    email = normalize_email(email)
+
+    def failures(column, value):
+        # Failures since the last success for this account/address within the window.
+        last_ok = session.exec(
+            select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.succeeded.is_(True), LoginAttempt.at >= window_start)
+        ).one()
+        start = max(window_start, last_ok) if last_ok else window_start
+        rows = session.exec(
+            select(LoginAttempt.at).where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= start).order_by(LoginAttempt.at)
+        ).all()
+        return rows
+
+    acct = failures(LoginAttempt.email, email)
+    addr = failures(LoginAttempt.ip, ip) if ip else []
+    locked_until = None
+    lock = timedelta(minutes=settings.LOGIN_WINDOW_MINUTES)
+    if len(acct) >= settings.LOGIN_LOCK_ACCOUNT_AFTER:
+        locked_until = acct[settings.LOGIN_LOCK_ACCOUNT_AFTER - 1] + lock
+    if len(addr) >= settings.LOGIN_LOCK_ADDRESS_AFTER:
+        until = addr[settings.LOGIN_LOCK_ADDRESS_AFTER - 1] + lock
+        locked_until = max(locked_until, until) if locked_until else until
+    if locked_until is not None and locked_until <= utcnow():
+        locked_until = None
+    return ThrottleState(len(acct), len(addr), locked_until)
+
+
+def _locked_message(until: datetime) -> str:
+    minutes = max(1, int((until - utcnow()).total_seconds() // 60) + 1)
+    return f"Too many failed sign-ins. Sign-in is locked for {minutes} more minute{'s' if minutes != 1 else ''}; try again later or reset your password."
+
+
+# --- sign-in and login sessions -------------------------------------------------------------
+
+@dataclass
+class LoginResult:
+    token: str
+    actor: Actor
+    expires_at: datetime
+
+
+def login(session: Session, email: str, password: str, *, ip: str = "", user_agent: str = "") -> LoginResult:
+    """Check the password and open a login session. Raises Throttled or Invalid.
+
+    The caller commits even on failure (the failed attempt and its audit row must stay).
+    """
+    email = normalize_email(email)
+    org = default_org(session)
+    state = throttle_state(session, email, ip)
+    if state.locked_until is not None:
+        audit.record(session, None, "login.locked", target_type="user", target_label=email, ip=ip, org_id=org.id)
+        raise Throttled(_locked_message(state.locked_until))
+    user = find_user(session, org.id, email)
+    ok = verify_password(user.password_hash if user else None, password)
+    usable = ok and user is not None and user.is_active and not user.pending_approval
+    session.add(LoginAttempt(email=email, ip=ip, succeeded=usable))
+    if not usable:
+        reason = "wrong password" if user and not ok else ("unknown email" if user is None else ("awaiting approval" if user.pending_approval else "deactivated"))
+        audit.record(session, None, "login.failed", target_type="user", target_id=user.id if user else "", target_label=email, after={"reason": reason}, ip=ip, org_id=org.id)
+        if ok and user is not None and user.pending_approval:
+            raise Invalid("Your registration is waiting for an administrator's approval.")
+        if ok and user is not None and not user.is_active:
+            raise Invalid("This account has been deactivated. Contact your administrator.")
+        raise Invalid(WRONG_CREDENTIALS)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    token = open_session(session, user, ip=ip, user_agent=user_agent)
+    actor = actor_for(session, user, ip)
+    audit.record(session, actor, "login", target_type="user", target_id=user.id, target_label=user.email)
+    return LoginResult(token, actor, utcnow() + timedelta(minutes=settings.SESSION_ABSOLUTE_MINUTES))
+
+
+def open_session(session: Session, user: User, *, ip: str = "", user_agent: str = "") -> str:
+    token, digest = new_token()
+    now = utcnow()
+    session.add(LoginSession(
+        token_hash=digest, user_id=user.id, created_at=now, last_seen_at=now,
+        expires_at=now + timedelta(minutes=settings.SESSION_ABSOLUTE_MINUTES),
+        user_agent=user_agent[:500], ip=ip,
+    ))
+    user.last_login_at = now
+    session.add(user)
+    session.flush()
+    return token
+
+
+def resolve(session: Session, token: str | None, ip: str = "") -> Actor | None:
+    """The actor behind a cookie's token, or None when it is unknown, expired or revoked."""
+    if not token:
+        return None
+    login_session = session.exec(select(LoginSession).where(LoginSession.token_hash == token_hash(token))).first()
+    if login_session is None or login_session.revoked_at is not None:
+        return None
+    now = utcnow()
+    if login_session.expires_at <= now or login_session.last_seen_at + timedelta(minutes=settings.SESSION_IDLE_MINUTES) <= now:
+        return None
+    user = session.get(User, login_session.user_id)
+    if user is None or not user.is_active:
+        return None
+    if now - login_session.last_seen_at > _TOUCH_EVERY:
+        login_session.last_seen_at = now
+        session.add(login_session)
+    return actor_for(session, user, ip)
+
+
+def logout(session: Session, token: str | None, ip: str = "") -> None:
+    if not token:
+        return
+    login_session = session.exec(select(LoginSession).where(LoginSession.token_hash == token_hash(token))).first()
+    if login_session is None or login_session.revoked_at is not None:
+        return
+    login_session.revoked_at = utcnow()
+    session.add(login_session)
+    user = session.get(User, login_session.user_id)
+    actor = actor_for(session, user, ip) if user else None
+    audit.record(session, actor, "logout", target_type="user", target_id=login_session.user_id, target_label=user.email if user else "")
+
+
+def list_sessions(session: Session, actor: Actor, user_id: int) -> list[LoginSession]:
+    """Active login sessions of a user: one's own, or anyone's for users.manage."""
+    if user_id != actor.user_id:
+        require(actor, "users.manage")
+    else:
+        require(actor, None)
+    now = utcnow()
+    idle_cut = now - timedelta(minutes=settings.SESSION_IDLE_MINUTES)
+    return list(session.exec(
+        select(LoginSession).where(
+            LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None),
+            LoginSession.expires_at > now, LoginSession.last_seen_at > idle_cut,
+        ).order_by(LoginSession.last_seen_at.desc())
+    ).all())
+
+
+def revoke_session(session: Session, actor: Actor, login_session_id: int) -> None:
+    login_session = session.get(LoginSession, login_session_id)
+    if login_session is None:
+        raise NotFound("That session no longer exists.")
+    if login_session.user_id != actor.user_id:
+        require(actor, "users.manage")
+        _same_org(session, actor, login_session.user_id)
+    if login_session.revoked_at is None:
+        login_session.revoked_at = utcnow()
+        session.add(login_session)
+        audit.record(session, actor, "session.revoked", target_type="user", target_id=login_session.user_id, after={"session": login_session_id})
+
+
+def revoke_all_sessions(session: Session, user_id: int) -> int:
+    result = session.execute(
+        update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow())
+    )
+    return result.rowcount or 0
+
+
+def _same_org(session: Session, actor: Actor, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or user.org_id != actor.org_id:
+        raise NotFound("That user does not exist.")
+    return user
+
+
+def change_password(session: Session, actor: Actor, current: str, new: str) -> None:
+    require(actor, None)
+    user = session.get(User, actor.user_id)
+    if not verify_password(user.password_hash, current):
+        raise Invalid("The current password is not right.")
+    check_policy(new, user.email, user.name)
+    user.password_hash = hash_password(new)
+    session.add(user)
+    audit.record(session, actor, "password.changed", target_type="user", target_id=user.id, target_label=user.email)
+
+
+# --- invitations and password resets ------------------------------------------------------
+
+def create_invitation(session: Session, actor: Actor | None, user: User) -> str:
+    """A single-use, expiring invitation link, emailed to the user (outbox)."""
+    token, digest = new_token()
+    now = utcnow()
+    session.add(Invitation(
+        org_id=user.org_id, user_id=user.id, token_hash=digest, invited_by_id=actor.user_id if actor else None,
+        created_at=now, expires_at=now + timedelta(days=settings.INVITATION_DAYS),
+    ))
+    org = session.get(Organization, user.org_id)
+    link = f"{settings.PUBLIC_URL}/invite/{token}"
+    queue_email(
+        session, to=user.email, org_id=user.org_id,
+        subject=f"You are invited to {org.name}",
+        body_text=(
+            f"Hello {user.name},\n\n{actor.name if actor else 'An administrator'} invited you to {org.name}'s learning portal.\n"
+            f"Choose your password here (the link works once, for {settings.INVITATION_DAYS} days):\n\n{link}\n"
+        ),
+    )
+    session.flush()
+    return token
+
+
+def _valid_token(session: Session, model, token: str):
+    row = session.exec(select(model).where(model.token_hash == token_hash(token or ""))).first()
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+def invitation_user(session: Session, token: str) -> User:
+    invitation = _valid_token(session, Invitation, token)
+    if invitation is None:
+        raise Invalid("This invitation link has expired or was already used. Ask your administrator for a new one.")
+    return session.get(User, invitation.user_id)
+
+
+def accept_invitation(session: Session, token: str, password: str, *, ip: str = "", user_agent: str = "") -> LoginResult:
+    invitation = _valid_token(session, Invitation, token)
+    if invitation is None:
+        raise Invalid("This invitation link has expired or was already used. Ask your administrator for a new one.")
+    user = session.get(User, invitation.user_id)
+    if not user.is_active:
+        raise Invalid("This account has been deactivated. Contact your administrator.")
+    check_policy(password, user.email, user.name)
+    user.password_hash = hash_password(password)
+    invitation.used_at = utcnow()
+    session.add_all([user, invitation])
+    actor = actor_for(session, user, ip)
+    audit.record(session, actor, "invitation.accepted", target_type="user", target_id=user.id, target_label=user.email)
+    token_ = open_session(session, user, ip=ip, user_agent=user_agent)
+    audit.record(session, actor, "login", target_type="user", target_id=user.id, target_label=user.email)
+    return LoginResult(token_, actor, utcnow() + timedelta(minutes=settings.SESSION_ABSOLUTE_MINUTES))
+
+
+def request_password_reset(session: Session, email: str, *, ip: str = "") -> None:
+    """Email a reset link if the account exists; say nothing either way (no account probing)."""
+    org = default_org(session)
+    user = find_user(session, org.id, email)
+    audit.record(session, None, "password.reset_requested", target_type="user", target_id=user.id if user else "", target_label=normalize_email(email), ip=ip, org_id=org.id)
+    if user is None or not user.is_active:
+        return
+    token, digest = new_token()
+    now = utcnow()
+    session.add(PasswordReset(user_id=user.id, token_hash=digest, created_at=now, expires_at=now + timedelta(minutes=settings.PASSWORD_RESET_MINUTES)))
+    queue_email(
+        session, to=user.email, org_id=org.id, subject=f"Reset your password for {org.name}",
+        body_text=(
+            f"Hello {user.name},\n\nSomeone asked to reset the password of this account. If it was you, choose a new one here "
+            f"(the link works once, for {settings.PASSWORD_RESET_MINUTES} minutes):\n\n{settings.PUBLIC_URL}/reset/{token}\n\n"
+            "If it was not you, ignore this email: your password stays as it is.\n"
+        ),
+    )
+
+
+def reset_password(session: Session, token: str, password: str, *, ip: str = "") -> User:
+    reset = _valid_token(session, PasswordReset, token)
+    if reset is None:
+        raise Invalid("This reset link has expired or was already used. Ask for a new one.")
+    user = session.get(User, reset.user_id)
+    check_policy(password, user.email, user.name)
+    user.password_hash = hash_password(password)
+    reset.used_at = utcnow()
+    session.add_all([user, reset])
+    revoke_all_sessions(session, user.id)
+    audit.record(session, None, "password.reset", target_type="user", target_id=user.id, target_label=user.email, ip=ip, org_id=user.org_id)
+    return user
+
+
+# --- self-registration -------------------------------------------------------------------
+
+def register(session: Session, email: str, name: str, password: str, *, ip: str = "") -> User:
+    """Self-registration, as the organization allows it: closed, open to domains, or approval."""
+    org = default_org(session)
+    email = normalize_email(email)
+    name = (name or "").strip()
+    if org.registration_mode == "closed":
+        raise PermissionDenied("Self-registration is closed. Ask your administrator for an invitation.")
+    if "@" not in email or "." not in email.split("@")[-1]:
+        raise Invalid("Enter a valid email address.")
+    if not name:
+        raise Invalid("Enter your name.")
+    domain = email.split("@")[-1]
+    allowed = [d.strip().lower().lstrip("@") for d in org.registration_domains.split(",") if d.strip()]
+    if org.registration_mode == "domains" and domain not in allowed:
+        raise PermissionDenied(f"Self-registration is open to addresses at {', '.join(allowed) or 'no domain yet'} only.")
+    if find_user(session, org.id, email) is not None:
+        raise Invalid("An account with this email already exists. Sign in or reset your password.")
+    check_policy(password, email, name)
+    user = User(org_id=org.id, email=email, name=name, password_hash=hash_password(password),
+                timezone=org.default_timezone, pending_approval=org.registration_mode == "approval")
+    session.add(user)
+    session.flush()
+    learner = session.exec(select(Role).where(Role.org_id == org.id, Role.name == "learner")).first()
+    if learner is not None:
+        session.add(UserRole(user_id=user.id, role_id=learner.id))
+    audit.record(session, None, "user.registered", target_type="user", target_id=user.id, target_label=email,
+                 after={"pending_approval": user.pending_approval}, ip=ip, org_id=org.id)
+    return user

@@ -1,0 +1,32 @@
+"""Times are stored in UTC and shown in the viewer's time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def show(dt: datetime | None, tz: str | None, *, never: str = "Never") -> str:
+    """'26 Nov 2026, 14:05' in the viewer's zone."""
+    if dt is None:
+        return never
+    local = dt.astimezone(zone(tz))
+    return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+def ago(dt: datetime | None, *, never: str = "Never") -> str:
+    if dt is None:
+        return never
+    seconds = (datetime.now(timezone.utc) - dt).total_seconds()
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"

@@ -1,0 +1,80 @@
+"""What every state shares: resolving the signed-in actor from the HttpOnly cookie on the
+server, and running a handler's body under a permission check with one database session."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+import reflex as rx
+from sqlmodel import Session
+
+from lms_app import db, settings
+from lms_app.services import auth
+from lms_app.services.errors import DomainError, NotSignedIn
+from lms_app.services.permissions import Actor, require
+
+
+def cookie_token(cookie_header: str) -> str | None:
+    try:
+        jar = SimpleCookie(cookie_header or "")
+    except CookieError:
+        return None
+    morsel = jar.get(settings.COOKIE_NAME)
+    return morsel.value if morsel else None
+
+
+class ActorMixin(rx.State, mixin=True):
+    """Gives a state `_actor(session)`: who the browser behind this event is signed in as."""
+
+    def _actor(self, session: Session) -> Actor | None:
+        return auth.resolve(session, cookie_token(self.router.headers.cookie), self.router.session.client_ip)
+
+    def _login_redirect(self):
+        path = self.router.url.path or "/"
+        return rx.redirect(f"/login?next={path}" if path not in ("/", "/login") else "/login")
+
+
+def guarded(permission: str | None) -> Callable:
+    """Run a handler as `fn(self, session, actor, *args)` after checking `permission`
+    (None: any signed-in user). Domain errors become a toast; nothing is committed then."""
+
+    def decorator(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(self, *args, **kwargs):
+            try:
+                with db.session_scope() as session:
+                    actor = self._actor(session)
+                    require(actor, permission)
+                    return fn(self, session, actor, *args, **kwargs)
+            except NotSignedIn:
+                return self._login_redirect()
+            except DomainError as exc:
+                return rx.toast.error(exc.message)
+
+        signature = inspect.signature(fn)
+        params = list(signature.parameters.values())
+        wrapper.__signature__ = signature.replace(parameters=[params[0], *params[3:]])
+        return wrapper
+
+    return decorator
+
+
+def public_handler(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """For the few handlers anyone may call (public pages): one session, errors as toasts."""
+
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        try:
+            with db.session_scope() as session:
+                return fn(self, session, *args, **kwargs)
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+
+    signature = inspect.signature(fn)
+    params = list(signature.parameters.values())
+    wrapper.__signature__ = signature.replace(parameters=[params[0], *params[2:]])
+    return wrapper

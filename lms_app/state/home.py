@@ -1,0 +1,69 @@
+"""The landing page of each role: My learning, My courses, My teams, the admin overview."""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import Session, select
+
+from lms_app.models import Department, Group, GroupMember, User
+from lms_app.services import overview, teams, timefmt
+from lms_app.services.permissions import Actor
+from lms_app.state.base import ActorMixin, guarded
+
+
+class LearnerHomeState(ActorMixin, rx.State):
+    first_name: str = ""
+    department: str = ""
+    groups: list[str] = []
+
+    @rx.event
+    @guarded("learning.view")
+    def load(self, session: Session, actor: Actor):
+        user = session.get(User, actor.user_id)
+        self.first_name = user.name.split()[0] if user.name else ""
+        dept = session.get(Department, user.department_id) if user.department_id else None
+        self.department = dept.name if dept else ""
+        self.groups = list(session.exec(
+            select(Group.name).join(GroupMember, GroupMember.group_id == Group.id).where(GroupMember.user_id == actor.user_id).order_by(Group.name)
+        ).all())
+
+
+class TeamsState(ActorMixin, rx.State):
+    units: list[dict[str, str]] = []
+    members: list[dict[str, str]] = []
+    search: str = ""
+
+    @rx.var
+    def visible_members(self) -> list[dict[str, str]]:
+        q = self.search.strip().lower()
+        if not q:
+            return self.members
+        return [m for m in self.members if q in m["name"].lower() or q in m["email"].lower() or q in m["department"].lower()]
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search = value[:100]
+
+    @rx.event
+    @guarded("teams.view")
+    def load(self, session: Session, actor: Actor):
+        viewer_tz = session.get(User, actor.user_id).timezone
+        self.units = [
+            {"kind": "Department" if u.kind == "department" else "Group", "name": u.name, "members": str(u.members)}
+            for u in teams.team_units(session, actor)
+        ]
+        self.members = [
+            {"name": m.name, "email": m.email, "department": m.department or "—",
+             "last_login": timefmt.ago(m.last_login_at), "last_login_full": timefmt.show(m.last_login_at, viewer_tz),
+             "status": "Active" if m.is_active else "Deactivated"}
+            for m in teams.team_members(session, actor)
+        ]
+
+
+class AdminOverviewState(ActorMixin, rx.State):
+    figures: dict[str, int] = {}
+
+    @rx.event
+    @guarded("admin.view")
+    def load(self, session: Session, actor: Actor):
+        self.figures = vars(overview.overview(session, actor)).copy()
