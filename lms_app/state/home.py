@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import reflex as rx
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from lms_app.models import Department, Group, GroupMember, User
-from lms_app.services import overview, teams, timefmt
+from lms_app.services import learning, overview, profile, teams, timefmt
 from lms_app.services.permissions import Actor
 from lms_app.state.base import ActorMixin, guarded
 
@@ -19,13 +18,8 @@ class LearnerHomeState(ActorMixin, rx.State):
     @rx.event
     @guarded("learning.view")
     def load(self, session: Session, actor: Actor):
-        user = session.get(User, actor.user_id)
-        self.first_name = user.name.split()[0] if user.name else ""
-        dept = session.get(Department, user.department_id) if user.department_id else None
-        self.department = dept.name if dept else ""
-        self.groups = list(session.exec(
-            select(Group.name).join(GroupMember, GroupMember.group_id == Group.id).where(GroupMember.user_id == actor.user_id).order_by(Group.name)
-        ).all())
+        home = learning.learner_home(session, actor)
+        self.first_name, self.department, self.groups = home.first_name, home.department, home.groups
 
 
 class TeamsState(ActorMixin, rx.State):
@@ -47,7 +41,7 @@ class TeamsState(ActorMixin, rx.State):
     @rx.event
     @guarded("teams.view")
     def load(self, session: Session, actor: Actor):
-        viewer_tz = session.get(User, actor.user_id).timezone
+        viewer_tz = profile.get_profile(session, actor).timezone
         self.units = [
             {"kind": "Department" if u.kind == "department" else "Group", "name": u.name, "members": str(u.members)}
             for u in teams.team_units(session, actor)
