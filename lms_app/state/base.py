@@ -15,7 +15,7 @@ from sqlmodel import Session
 from lms_app import db, settings
 from lms_app.services import auth
 from lms_app.services.errors import DomainError, NotSignedIn
-from lms_app.services.permissions import Actor, require
+from lms_app.services.permissions import Actor
 
 
 def cookie_token(cookie_header: str) -> str | None:
@@ -38,29 +38,33 @@ class ActorMixin(rx.State, mixin=True):
         return rx.redirect(f"/login?next={path}" if path not in ("/", "/login") else "/login")
 
 
+def signed_in(fn: Callable) -> Callable:
+    """Run a handler as `fn(self, session, actor, *args)` for a signed-in browser (anyone else
+    is sent to the sign-in page). The permission check itself belongs to the service the
+    handler calls, once. Domain errors become a toast, and nothing is committed then."""
+
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        try:
+            with db.session_scope() as session:
+                actor = self._actor(session)
+                if actor is None:
+                    raise NotSignedIn("Please sign in to continue.")
+                return fn(self, session, actor, *args, **kwargs)
+        except NotSignedIn:
+            return self._login_redirect()
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+
+    signature = inspect.signature(fn)
+    params = list(signature.parameters.values())
+    wrapper.__signature__ = signature.replace(parameters=[params[0], *params[3:]])
+    return wrapper
+
+
 def guarded(permission: str | None) -> Callable:
-    """Run a handler as `fn(self, session, actor, *args)` after checking `permission`
-    (None: any signed-in user). Domain errors become a toast; nothing is committed then."""
-
-    def decorator(fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def wrapper(self, *args, **kwargs):
-            try:
-                with db.session_scope() as session:
-                    actor = self._actor(session)
-                    require(actor, permission)
-                    return fn(self, session, actor, *args, **kwargs)
-            except NotSignedIn:
-                return self._login_redirect()
-            except DomainError as exc:
-                return rx.toast.error(exc.message)
-
-        signature = inspect.signature(fn)
-        params = list(signature.parameters.values())
-        wrapper.__signature__ = signature.replace(parameters=[params[0], *params[3:]])
-        return wrapper
-
-    return decorator
+    """Deprecated spelling kept until every state uses `signed_in`."""
+    return signed_in
 
 
 def public_handler(fn: Callable[..., Any]) -> Callable[..., Any]:

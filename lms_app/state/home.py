@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from lms_app.services import learning, overview, profile, teams, timefmt
 from lms_app.services.permissions import Actor
-from lms_app.state.base import ActorMixin, guarded
+from lms_app.state.base import ActorMixin, signed_in
 
 
 class LearnerHomeState(ActorMixin, rx.State):
@@ -16,7 +16,7 @@ class LearnerHomeState(ActorMixin, rx.State):
     groups: list[str] = []
 
     @rx.event
-    @guarded("learning.view")
+    @signed_in
     def load(self, session: Session, actor: Actor):
         home = learning.learner_home(session, actor)
         self.first_name, self.department, self.groups = home.first_name, home.department, home.groups
@@ -39,7 +39,7 @@ class TeamsState(ActorMixin, rx.State):
         self.search = value[:100]
 
     @rx.event
-    @guarded("teams.view")
+    @signed_in
     def load(self, session: Session, actor: Actor):
         viewer_tz = profile.get_profile(session, actor).timezone
         self.units = [
@@ -58,6 +58,6 @@ class AdminOverviewState(ActorMixin, rx.State):
     figures: dict[str, int] = {}
 
     @rx.event
-    @guarded("admin.view")
+    @signed_in
     def load(self, session: Session, actor: Actor):
         self.figures = vars(overview.overview(session, actor)).copy()

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from lms_app.services import auth, profile, timefmt
 from lms_app.services.permissions import Actor
-from lms_app.state.base import ActorMixin, cookie_token, guarded
+from lms_app.state.base import ActorMixin, cookie_token, signed_in
 
 
 def describe_agent(user_agent: str) -> str:
@@ -48,7 +48,7 @@ class ProfileState(ActorMixin, rx.State):
         self.sessions = session_rows(session, actor, actor.user_id, cookie_token(self.router.headers.cookie), self.timezone)
 
     @rx.event
-    @guarded(None)
+    @signed_in
     def load(self, session: Session, actor: Actor):
         user = profile.get_profile(session, actor)
         self.name, self.email, self.timezone, self.locale = user.name, user.email, user.timezone, user.locale
@@ -56,7 +56,7 @@ class ProfileState(ActorMixin, rx.State):
         self._load_sessions(session, actor)
 
     @rx.event
-    @guarded(None)
+    @signed_in
     def save(self, session: Session, actor: Actor, form: dict):
         user = profile.update_profile(session, actor, name=form.get("name", ""), timezone=form.get("timezone", self.timezone), locale=form.get("locale", self.locale))
         self.name, self.timezone, self.locale = user.name, user.timezone, user.locale
@@ -71,7 +71,7 @@ class ProfileState(ActorMixin, rx.State):
         self.locale = value
 
     @rx.event
-    @guarded(None)
+    @signed_in
     def change_password(self, session: Session, actor: Actor, form: dict):
         new = form.get("new_password", "")
         if new != form.get("new_password2", ""):
@@ -80,7 +80,7 @@ class ProfileState(ActorMixin, rx.State):
         return [rx.toast.success("Password changed."), rx.set_value("current_password", ""), rx.set_value("new_password", ""), rx.set_value("new_password2", "")]
 
     @rx.event
-    @guarded(None)
+    @signed_in
     def revoke(self, session: Session, actor: Actor, login_session_id: str):
         auth.revoke_session(session, actor, int(login_session_id))
         self._load_sessions(session, actor)
