@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from lms_app.models import AuditChainHead, AuditEvent, utcnow
@@ -38,11 +40,16 @@ def _event_hash(event: AuditEvent) -> str:
 
 def _head(session: Session) -> AuditChainHead:
     """Lock the chain head (taking the database's write lock first) and return it."""
-    result = session.execute(update(AuditChainHead).values(last_seq=AuditChainHead.last_seq))
-    if result.rowcount == 0:
-        session.add(AuditChainHead(id=1))
-        session.flush()
-    return session.exec(select(AuditChainHead)).one()
+    lock = update(AuditChainHead).values(last_seq=AuditChainHead.last_seq).execution_options(synchronize_session=False)
+    if session.execute(lock).rowcount == 0:
+        # First event of the install: two transactions may get here at once, so the second
+        # waits for the first one's row instead of failing on the duplicate key.
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(AuditChainHead).values(id=1, last_seq=0, last_hash=GENESIS_HASH).on_conflict_do_nothing())
+        session.execute(lock)
+    # populate_existing: a head object left in this session by an earlier transaction holds
+    # stale values; the ones read now, under the lock, are the truth.
+    return session.exec(select(AuditChainHead).execution_options(populate_existing=True)).one()
 
 
 def record(
