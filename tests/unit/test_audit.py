@@ -12,9 +12,10 @@ import sys
 import threading
 import time
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlmodel import Session, func, select
 
 from lms_app import db
@@ -226,3 +227,176 @@ def test_appends_from_two_processes_make_one_intact_chain(engine, database_url):
     assert seqs == list(range(1, 81))
     assert result.ok and result.checked == 80
     assert sum(a.startswith("test.a.") for a in actions) == 40 and sum(a.startswith("test.b.") for a in actions) == 40
+
+
+# --- the admin's view: search, sentences, export, verification -----------------------------
+
+@pytest.fixture
+def trail(demo, engine, actor_of):
+    """Sign-ins (one failed), a profile change, an admin's edit of someone else and a role grant."""
+    with db.session_scope() as s:
+        auth.login(s, "admin@example.com", DEMO_PASSWORD, ip="198.51.100.4")
+        auth.login(s, "leo@example.com", DEMO_PASSWORD, ip="198.51.100.5")
+    with db.session_scope() as s:
+        with pytest.raises(Invalid):
+            auth.login(s, "leo@example.com", "not-the-password", ip="203.0.113.9")
+    leo = actor_of("leo@example.com")
+    admin = actor_of("admin@example.com", ip="198.51.100.4")
+    with db.session_scope() as s:
+        profile.update_profile(s, leo, name="Leo L. Learner", timezone="America/Chicago", locale="fr")
+        audit.record(s, admin, "user.updated", target_type="user", target_id=leo.user_id, target_label="leo@example.com",
+                     before={"name": "Leo L. Learner"}, after={"name": "Leo Learner"})
+        audit.record(s, admin, "role.granted", target_type="user", target_id=leo.user_id, target_label="leo@example.com",
+                     after={"role": "manager", "expires_at": None})
+        audit.record(s, admin, "group.created", target_type="group", target_id=1, target_label="Night shift", after={"name": "Night shift"})
+    return {"admin": admin, "leo": leo, "maya": actor_of("maya@example.com")}
+
+
+def _count_events(engine) -> int:
+    with Session(engine) as s:
+        return s.exec(select(func.count(AuditEvent.id))).one()
+
+
+def test_events_read_as_sentences_newest_first(trail, session):
+    page = audit_log.search_events(session, trail["admin"])
+    sentences = [r.sentence for r in page.rows]
+    assert page.total == 7 and sentences == [
+        "Ada Admin created the group Night shift",
+        "Ada Admin gave leo@example.com the role manager",
+        "Ada Admin changed the name of leo@example.com from Leo L. Learner to Leo Learner",
+        "Leo Learner changed their name, time zone and language",
+        "Failed sign-in for leo@example.com (wrong password)",
+        "Leo Learner signed in",
+        "Ada Admin signed in",
+    ]
+    failed = page.rows[4]
+    assert (failed.who, failed.target, failed.ip, failed.category) == ("—", "leo@example.com", "203.0.113.9", "Sign-in")
+    # Shown in the viewer's zone (the admin is in Paris).
+    assert page.rows[0].when == page.rows[0].at.astimezone(ZoneInfo("Europe/Paris")).strftime("%-d %b %Y, %H:%M")
+
+
+def test_a_change_reads_as_a_list_of_fields_not_json(trail, session):
+    rows = audit_log.search_events(session, trail["admin"], category="users").rows
+    own = next(r for r in rows if r.sentence.startswith("Leo Learner changed their"))
+    assert [(c.field, c.before, c.after) for c in own.changes] == [
+        ("Name", "Leo Learner", "Leo L. Learner"),
+        ("Time zone", "Europe/Paris", "America/Chicago"),
+        ("Language", "English", "Français"),
+    ]
+    detail = audit_log.get_event(session, trail["admin"], own.seq)
+    assert detail.sentence == own.sentence and detail.changes == own.changes
+
+
+def test_categories_keep_to_their_kind_of_event(trail, session):
+    admin = trail["admin"]
+
+    def actions(**kw):
+        return sorted(r.action for r in audit_log.search_events(session, admin, **kw).rows)
+
+    assert actions(category="signin") == ["login", "login", "login.failed"]
+    assert actions(category="users") == ["user.updated", "user.updated"]
+    assert actions(category="roles") == ["role.granted"]
+    assert actions(category="groups") == ["group.created"]
+    assert actions(category="settings") == [] and actions(category="exports") == []
+    # An action prefix matches the action and its sub-actions only ("login" is not "logout").
+    with db.session_scope() as s:
+        auth.logout(s, auth.login(s, "maya@example.com", DEMO_PASSWORD).token)
+    assert actions(action_prefix="login") == ["login", "login", "login", "login.failed"]
+    with pytest.raises(Invalid):
+        audit_log.search_events(session, admin, category="everything")
+
+
+def test_person_text_matches_who_or_target_whatever_the_case(trail, session):
+    admin = trail["admin"]
+    hits = audit_log.search_events(session, admin, person="LEO").rows
+    assert len(hits) == 5 and all("leo" in (r.who + r.target).lower() for r in hits)
+    assert [r.action for r in audit_log.search_events(session, admin, actor_text="leo").rows] == ["user.updated", "login"]
+    assert len(audit_log.search_events(session, admin, target_text="Night").rows) == 1
+    # LIKE wildcards typed by the viewer are plain characters.
+    assert audit_log.search_events(session, admin, person="%").total == 0
+
+
+def test_dates_are_days_in_the_viewers_time_zone(trail, engine, session):
+    # 23:30 UTC on 9 March is already 10 March in Paris.
+    with engine.begin() as conn:
+        conn.execute(update(AuditEvent).where(AuditEvent.seq == 1).values(at=datetime(2026, 3, 9, 23, 30, tzinfo=timezone.utc)))
+    admin = trail["admin"]
+    day = audit_log.search_events(session, admin, date_from="2026-03-10", date_to="2026-03-10")
+    assert [r.sentence for r in day.rows] == ["Ada Admin signed in"] and day.rows[0].when == "10 Mar 2026, 00:30"
+    assert audit_log.search_events(session, admin, date_to="2026-03-09").total == 0
+    assert audit_log.search_events(session, admin, date_from="2026-03-11").total == 6
+    with pytest.raises(Invalid, match="after the end date"):
+        audit_log.search_events(session, admin, date_from="2026-03-11", date_to="2026-03-10")
+    with pytest.raises(Invalid):
+        audit_log.search_events(session, admin, date_from="10/03/2026")
+
+
+def test_pages_are_cut_in_the_database(trail, engine, session):
+    _append(engine, 23)  # 30 events in all
+    admin = trail["admin"]
+    first = audit_log.search_events(session, admin, page=1, page_size=10)
+    third = audit_log.search_events(session, admin, page=3, page_size=10)
+    assert (first.total, first.pages, len(first.rows)) == (30, 3, 10)
+    assert [r.seq for r in first.rows] == list(range(30, 20, -1))
+    assert [r.seq for r in third.rows] == list(range(10, 0, -1))
+    # Past the end: the last page; nonsense sizes are kept in bounds.
+    assert audit_log.search_events(session, admin, page=9, page_size=10).page == 3
+    assert audit_log.search_events(session, admin, page_size=100000).page_size == audit_log.MAX_PAGE_SIZE
+
+
+def test_a_learner_cannot_read_export_or_verify_and_nothing_is_written(trail, engine, session):
+    leo = trail["leo"]
+    before = _count_events(engine)
+    for call in (
+        lambda: audit_log.search_events(session, leo),
+        lambda: audit_log.get_event(session, leo, 1),
+        lambda: audit_log.export_events(session, leo),
+        lambda: audit_log.verify_chain(session, leo),
+    ):
+        with pytest.raises(PermissionDenied):
+            call()
+    session.commit()
+    assert _count_events(engine) == before
+
+
+def test_exporting_needs_both_export_and_audit_rights(trail, engine, session):
+    maya = trail["maya"]  # a manager: reports.export, but not audit.view
+    assert maya.can("reports.export") and not maya.can("audit.view")
+    before = _count_events(engine)
+    with pytest.raises(PermissionDenied):
+        audit_log.export_events(session, maya)
+    session.commit()
+    assert _count_events(engine) == before
+
+
+def test_export_writes_the_filtered_rows_and_records_itself(trail, engine, session):
+    admin = trail["admin"]
+    data = audit_log.export_events(session, admin, category="signin")
+    session.commit()
+    rows = list(csv.DictReader(io.StringIO(data)))
+    assert [r["What happened"] for r in rows] == ["Failed sign-in for leo@example.com (wrong password)", "Leo Learner signed in", "Ada Admin signed in"]
+    assert rows[2]["Who (email)"] == "admin@example.com" and rows[2]["IP address"] == "198.51.100.4"
+    newest = audit_log.search_events(session, admin, page_size=1).rows[0]
+    assert newest.action == "audit.exported" and newest.sentence == "Ada Admin exported 3 events of the audit trail as CSV"
+    assert ("Category", "—", "Sign-in") in [(c.field, c.before, c.after) for c in newest.changes]
+    assert audit_log.search_events(session, admin, category="exports").total == 1
+    assert audit_log.verify_chain(session, admin).ok
+
+
+def test_export_defuses_spreadsheet_formulas_in_names(demo, engine, session, actor_of):
+    admin = actor_of("admin@example.com")
+    with db.session_scope() as s:
+        audit.record(s, None, "login.failed", target_type="user", target_label="=HYPERLINK(\"http://x\")", after={"reason": "unknown email"}, org_id=admin.org_id)
+    rows = list(csv.DictReader(io.StringIO(audit_log.export_events(session, admin))))
+    assert rows[0]["Target"].startswith("'=")
+
+
+def test_verify_chain_reports_the_first_broken_event(trail, engine, session):
+    admin = trail["admin"]
+    result = audit_log.verify_chain(session, admin)
+    assert result.ok and result.checked == 7
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE auditevent SET actor_label = 'Nobody' WHERE seq = 2"))
+    session.rollback()
+    result = audit_log.verify_chain(session, admin)
+    assert not result.ok and result.broken_seq == 2
