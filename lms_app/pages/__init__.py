@@ -1,3 +1,4 @@
 """Importing this package declares every page (each module registers its own)."""
 
 from lms_app.pages import auth, home, profile  # noqa: F401
+from lms_app.pages import admin_audit  # noqa: F401,E402

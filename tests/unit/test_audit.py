@@ -400,3 +400,59 @@ def test_verify_chain_reports_the_first_broken_event(trail, engine, session):
     session.rollback()
     result = audit_log.verify_chain(session, admin)
     assert not result.ok and result.broken_seq == 2
+
+
+# --- the page's state, as the server runs it for a browser --------------------------------
+
+def _browser(email: str):
+    from tests.state.harness import signed_in_browser
+
+    with db.session_scope() as s:
+        return signed_in_browser(s, email, DEMO_PASSWORD, "/admin/audit")
+
+
+def test_page_state_filters_shows_details_verifies_and_exports(trail, engine):
+    from lms_app.state.admin_audit import AdminAuditState
+    from tests.state.harness import toast_text
+
+    browser = _browser("admin@example.com")
+    browser.call(AdminAuditState, "load")
+    state = browser.state(AdminAuditState)
+    assert state.total == 8 and state.rows[0]["sentence"] == "Ada Admin signed in"  # this sign-in
+    browser.call(AdminAuditState, "set_category", "roles")
+    assert [r["sentence"] for r in state.rows] == ["Ada Admin gave leo@example.com the role manager"]
+    # A date range that cannot be keeps the filters that worked and says why.
+    browser.call(AdminAuditState, "clear_filters")
+    browser.call(AdminAuditState, "set_date_to", "2000-01-01")
+    assert toast_text(browser.call(AdminAuditState, "set_date_from", "2000-01-02")) == "The start date is after the end date."
+    assert state.date_from == "" and state.total == 0
+    browser.call(AdminAuditState, "clear_filters")
+    browser.call(AdminAuditState, "set_person", "leo")
+    edit = next(r for r in state.rows if r["sentence"].startswith("Ada Admin changed the name"))
+    browser.call(AdminAuditState, "show_event", edit["seq"])
+    assert state.details_open and state.detail_changes == [{"field": "Name", "before": "Leo L. Learner", "after": "Leo Learner"}]
+    browser.call(AdminAuditState, "verify")
+    assert state.verify_status == "ok" and "intact: 8 events" in state.verify_message
+    result = browser.call(AdminAuditState, "export")
+    assert any("download" in repr(item).lower() for item in result)
+    with Session(engine) as s:
+        newest = audit_log.search_events(s, trail["admin"], page_size=1).rows[0]
+    assert newest.sentence == "Ada Admin exported 5 events of the audit trail as CSV"
+    assert ("Person", "—", "leo") in [(c.field, c.before, c.after) for c in newest.changes]
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM auditevent WHERE seq = 4"))
+    browser.call(AdminAuditState, "verify")
+    assert state.verify_status == "broken" and "expected event #4, found #5" in state.verify_message
+
+
+def test_page_state_refuses_a_learner_and_shows_nothing(trail, engine):
+    from lms_app.state.admin_audit import AdminAuditState
+    from tests.state.harness import toast_text
+
+    browser = _browser("leo@example.com")
+    before = _count_events(engine)
+    for handler, args in (("load", ()), ("set_category", ("signin",)), ("show_event", ("1",)), ("verify", ()), ("export", ())):
+        assert toast_text(browser.call(AdminAuditState, handler, *args)) == "You do not have permission to do that.", handler
+    state = browser.state(AdminAuditState)
+    assert state.rows == [] and state.detail == {} and state.verify_status == ""
+    assert _count_events(engine) == before

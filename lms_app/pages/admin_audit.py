@@ -1,0 +1,233 @@
+"""The audit trail: who did what and when, filtered, paged, checked and exported."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from lms_app.components.ui import empty_state, page_header
+from lms_app.page_registry import page
+from lms_app.state.admin_audit import CATEGORY_OPTIONS, AdminAuditState as S
+
+_TABLE_FROM = ["none", "none", "none", "block"]  # the table from laptop widths; cards below
+_WIDE = ["none", "none", "none", "none", "table-cell"]  # the IP column on wide screens only
+
+
+def _verify_callout() -> rx.Component:
+    return rx.match(
+        S.verify_status,
+        ("ok", rx.callout(S.verify_message, icon="shield-check", color_scheme="green", variant="surface", width="100%", id="verify-result")),
+        ("broken", rx.callout(S.verify_message, icon="shield-alert", color_scheme="red", variant="surface", width="100%", id="verify-result")),
+        rx.fragment(),
+    )
+
+
+def _labelled(label: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(label, as_="label", size="1", weight="medium", color_scheme="gray"), control, spacing="1", width="100%")
+
+
+def _filters() -> rx.Component:
+    return rx.card(
+        rx.grid(
+            _labelled("Category", rx.select.root(
+                rx.select.trigger(width="100%", id="audit-category"),
+                rx.select.content(*[rx.select.item(label, value=key) for key, label in CATEGORY_OPTIONS]),
+                value=S.category,
+                on_change=S.set_category,
+            )),
+            _labelled("Person", rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                placeholder="Name or email",
+                value=S.person,
+                on_change=S.set_person,
+                width="100%",
+                id="audit-person",
+            )),
+            _labelled("From", rx.input(type="date", value=S.date_from, on_change=S.set_date_from, width="100%", id="audit-from")),
+            _labelled("To", rx.input(type="date", value=S.date_to, on_change=S.set_date_to, width="100%", id="audit-to")),
+            columns=rx.breakpoints(initial="1", xs="2", md="4"),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _what(r: dict) -> rx.Component:
+    return rx.vstack(
+        rx.text(r["sentence"], size="2", weight="medium"),
+        rx.badge(r["category"], variant="soft", color_scheme="gray", size="1"),
+        spacing="1",
+        align="start",
+    )
+
+
+def _table_row(r: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(r["when"], size="2", white_space="nowrap")),
+        rx.table.cell(rx.cond(
+            r["who_email"] != "",
+            rx.vstack(rx.text(r["who"], size="2"), rx.text(r["who_email"], size="1", color_scheme="gray"), spacing="0"),
+            rx.text(r["who"], size="2", color_scheme="gray"),
+        )),
+        rx.table.cell(_what(r)),
+        rx.table.cell(rx.text(r["target"], size="2", word_break="break-word")),
+        rx.table.cell(rx.text(r["ip"], size="2", color_scheme="gray", white_space="nowrap"), display=_WIDE),
+        rx.table.cell(rx.icon_button(rx.icon("chevron-right", size=16), variant="ghost", aria_label="Show details", on_click=S.show_event(r["seq"]).stop_propagation)),
+        on_click=S.show_event(r["seq"]),
+        cursor="pointer",
+        _hover={"background": rx.color("gray", 2)},
+    )
+
+
+def _table() -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(
+                rx.table.column_header_cell("When", width="150px"),
+                rx.table.column_header_cell("Who"),
+                rx.table.column_header_cell("What"),
+                rx.table.column_header_cell("Target"),
+                rx.table.column_header_cell("IP address", display=_WIDE),
+                rx.table.column_header_cell("", width="44px"),
+            )),
+            rx.table.body(rx.foreach(S.rows, _table_row)),
+            variant="surface",
+            width="100%",
+        ),
+        display=_TABLE_FROM,
+        width="100%",
+        id="audit-table",
+    )
+
+
+def _card_row(r: dict) -> rx.Component:
+    """On a phone: one tappable card per event."""
+    return rx.card(
+        rx.hstack(
+            rx.vstack(
+                rx.text(r["sentence"], size="2", weight="medium"),
+                rx.hstack(
+                    rx.badge(r["category"], variant="soft", color_scheme="gray", size="1"),
+                    rx.text(r["when"], size="1", color_scheme="gray"),
+                    spacing="2",
+                    align="center",
+                    wrap="wrap",
+                ),
+                spacing="1",
+                align="start",
+                min_width="0",
+                flex="1",
+            ),
+            rx.icon("chevron-right", size=16, color=rx.color("gray", 9), flex_shrink="0"),
+            align="center",
+            spacing="2",
+            width="100%",
+        ),
+        on_click=S.show_event(r["seq"]),
+        cursor="pointer",
+        width="100%",
+        size="1",
+    )
+
+
+def _cards() -> rx.Component:
+    return rx.vstack(rx.foreach(S.rows, _card_row), spacing="2", width="100%", display=["flex", "flex", "flex", "none"])
+
+
+def _pager() -> rx.Component:
+    return rx.hstack(
+        rx.text(S.range_text, size="2", color_scheme="gray"),
+        rx.spacer(),
+        rx.button(rx.icon("chevron-left", size=16), "Newer", variant="soft", size="2", disabled=S.page <= 1, on_click=S.previous_page),
+        rx.button("Older", rx.icon("chevron-right", size=16), variant="soft", size="2", disabled=S.page >= S.pages, on_click=S.next_page),
+        align="center",
+        spacing="2",
+        width="100%",
+        wrap="wrap",
+    )
+
+
+def _detail_line(label: str, value) -> rx.Component:
+    return rx.data_list.item(rx.data_list.label(label, min_width="110px"), rx.data_list.value(value))
+
+
+def _change_row(c: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.text(c["field"], weight="medium")),
+        rx.table.cell(rx.text(c["before"], color_scheme="gray", word_break="break-word")),
+        rx.table.cell(rx.text(c["after"], word_break="break-word")),
+    )
+
+
+def _details() -> rx.Component:
+    d = S.detail
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(d["sentence"], size="4"),
+            rx.dialog.description(rx.text("Event #", d["seq"], " · ", d["when"]), size="2", color_scheme="gray", margin_bottom="4"),
+            rx.data_list.root(
+                _detail_line("Who", rx.cond(d["who_email"] != "", rx.text(d["who"], " · ", d["who_email"]), rx.text(d["who"]))),
+                _detail_line("Category", rx.badge(d["category"], variant="soft", color_scheme="gray")),
+                _detail_line("Target", d["target"]),
+                _detail_line("IP address", d["ip"]),
+                orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
+                size="2",
+            ),
+            rx.heading("What changed", size="3", margin_top="5", margin_bottom="2"),
+            rx.cond(
+                S.detail_changes.length() > 0,
+                rx.box(
+                    rx.table.root(
+                        rx.table.header(rx.table.row(
+                            rx.table.column_header_cell("Field"), rx.table.column_header_cell("Before"), rx.table.column_header_cell("After"),
+                        )),
+                        rx.table.body(rx.foreach(S.detail_changes, _change_row)),
+                        variant="surface",
+                        size="1",
+                        width="100%",
+                    ),
+                    overflow_x="auto",
+                    width="100%",
+                    id="audit-changes",
+                ),
+                rx.text("This event records no field changes.", size="2", color_scheme="gray"),
+            ),
+            rx.flex(rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")), justify="end", margin_top="5"),
+            max_width="620px",
+            id="audit-details",
+        ),
+        open=S.details_open,
+        on_open_change=S.set_details_open,
+    )
+
+
+def _results() -> rx.Component:
+    return rx.cond(
+        S.total > 0,
+        rx.vstack(_table(), _cards(), _pager(), spacing="3", width="100%"),
+        rx.cond(
+            S.filtered,
+            empty_state("search-x", "No events match these filters", "Try another category, person or dates, or clear the filters to see everything.",
+                        rx.button("Clear filters", variant="soft", on_click=S.clear_filters)),
+            empty_state("scroll-text", "Nothing recorded yet", "Sign-ins, changes to people, roles and groups, and exports appear here as they happen."),
+        ),
+    )
+
+
+@page("/admin/audit", "Audit trail", permission="audit.view", on_load=S.load)
+def admin_audit() -> rx.Component:
+    return rx.vstack(
+        page_header(
+            "Audit trail",
+            "Every sign-in, change and export, in order. Each event is chained to the one before it, so edits show.",
+            rx.button(rx.icon("shield-check", size=16), "Verify integrity", variant="soft", on_click=S.verify, id="audit-verify"),
+            rx.button(rx.icon("download", size=16), "Export CSV", on_click=S.export, id="audit-export"),
+        ),
+        _verify_callout(),
+        _filters(),
+        rx.cond(S.filtered, rx.button(rx.icon("x", size=14), "Clear filters", variant="ghost", size="1", on_click=S.clear_filters), rx.fragment()),
+        rx.cond(S.loaded, _results(), rx.center(rx.spinner(size="3"), padding_y="9", width="100%")),
+        _details(),
+        width="100%",
+        spacing="4",
+    )
