@@ -1,0 +1,97 @@
+"""The product's job handlers. Importing this module registers them (the runner does)."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+
+from sqlmodel import Session
+
+from lms_app import settings
+from lms_app.jobs import JobContext, PermanentJobError, handler
+from lms_app.models import OutgoingEmail, utcnow
+
+log = logging.getLogger("lms_app.jobs")
+
+SMTP_TIMEOUT_SECONDS = 30
+
+
+def build_message(email: OutgoingEmail) -> EmailMessage:
+    """The MIME message of an outbox row: plain text, plus an HTML alternative when there is one."""
+    message = EmailMessage()
+    message["From"] = settings.SMTP_SENDER
+    message["To"] = email.to_address
+    message["Subject"] = email.subject
+    message["Date"] = format_datetime(email.created_at)
+    # Stable per outbox row, so a receiver can recognise a re-sent copy of the same email.
+    domain = parseaddr(settings.SMTP_SENDER)[1].rpartition("@")[2] or "localhost"
+    message["Message-ID"] = f"<lms-{email.id}-{int(email.created_at.timestamp())}@{domain}>"
+    message.set_content(email.body_text)
+    if email.body_html:
+        message.add_alternative(email.body_html, subtype="html")
+    return message
+
+
+def _connect() -> smtplib.SMTP:
+    # Settings are read here, at send time, so a changed configuration applies without a restart of the module.
+    host, port, mode = settings.SMTP_HOST, settings.SMTP_PORT, (settings.SMTP_TLS or "off").lower()
+    if mode == "ssl":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_SECONDS, context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
+        if mode == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+        elif mode != "off":
+            smtp.close()
+            raise PermanentJobError(f"LMS_SMTP_TLS is {settings.SMTP_TLS!r}; use off, starttls or ssl.")
+    if settings.SMTP_USER:
+        smtp.login(settings.SMTP_USER, settings.SMTP_PASSWORD)
+    return smtp
+
+
+def deliver(message: EmailMessage) -> None:
+    """Hand one message to the SMTP server; raises on any failure."""
+    sender = parseaddr(settings.SMTP_SENDER)[1] or settings.SMTP_SENDER
+    smtp = _connect()
+    try:
+        smtp.send_message(message, from_addr=sender)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        if codes and all(500 <= code < 600 for code in codes):
+            detail = "; ".join(f"{addr}: {code} {text.decode(errors='replace') if isinstance(text, bytes) else text}" for addr, (code, text) in exc.recipients.items())
+            raise PermanentJobError(f"The mail server refused the address ({detail}).") from exc
+        raise
+    finally:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+
+def _email_failed(session: Session, job: JobContext, error: str, dead: bool) -> None:
+    email = session.get(OutgoingEmail, job.payload.get("email_id"))
+    if email is None or email.status == "sent":
+        return
+    email.error = error[:2000]
+    if dead:
+        email.status = "failed"
+    session.add(email)
+
+
+@handler("email.send", on_failure=_email_failed)
+def send_email(session: Session, job: JobContext) -> None:
+    """Send one outbox email. An email already sent is not sent again."""
+    email = session.get(OutgoingEmail, job.payload.get("email_id"))
+    if email is None:
+        raise PermanentJobError(f"Outgoing email {job.payload.get('email_id')!r} no longer exists.")
+    if email.status == "sent":
+        return
+    deliver(build_message(email))
+    email.status = "sent"
+    email.sent_at = utcnow()
+    email.error = ""
+    session.add(email)
+    log.info("email %s sent to %s", email.id, email.to_address)
