@@ -1,0 +1,63 @@
+"""Demo and synthetic data: idempotent demo, reproducible synthetic sizes, first-start only."""
+
+import subprocess
+import sys
+
+from sqlalchemy import func
+from sqlmodel import SQLModel, select
+
+from lms_app import db
+from lms_app.models import Department, DepartmentManager, Group, GroupManager, GroupMember, User, UserRole
+from lms_app.services import seed
+
+
+def _counts(session) -> dict[str, int]:
+    return {t.name: session.exec(select(func.count()).select_from(t)).one() for t in SQLModel.metadata.sorted_tables}
+
+
+def test_demo_seed_is_idempotent_and_has_every_role(engine, session):
+    with db.session_scope() as s:
+        seed.seed_demo(s)
+    first = _counts(session)
+    with db.session_scope() as s:
+        seed.seed_demo(s)
+    assert _counts(session) == first
+    assert first["app_user"] == 24 and first["department"] == 3 and first["user_group"] == 2
+    assert session.exec(select(func.count()).select_from(GroupManager)).one() == 1
+    assert session.exec(select(func.count()).select_from(DepartmentManager)).one() == 1
+
+
+def _fingerprint(session) -> list[tuple]:
+    users = session.exec(select(User.email, User.is_active, User.hire_date, Department.name).join(Department, Department.id == User.department_id).order_by(User.email)).all()
+    groups = session.exec(select(User.email, Group.name).join(GroupMember, GroupMember.user_id == User.id).join(Group, Group.id == GroupMember.group_id).order_by(User.email)).all()
+    return [*users, *groups]
+
+
+def test_synthetic_seed_is_reproducible(engine, session):
+    with db.session_scope() as s:
+        counts = seed.seed_synthetic(s, "S")
+    assert counts["users"] == 1000
+    assert session.exec(select(func.count()).select_from(UserRole)).one() == 1000
+    first = _fingerprint(session)
+    # Empty the tables the seed filled, seed again: the same people in the same places.
+    with db.session_scope() as s:
+        for model in (GroupManager, DepartmentManager, GroupMember, UserRole, User, Group):
+            s.exec(model.__table__.delete())
+        s.exec(Department.__table__.delete().where(Department.parent_id.is_not(None)))
+        s.exec(Department.__table__.delete())
+    with db.session_scope() as s:
+        seed.seed_synthetic(s, "S")
+    assert _fingerprint(session) == first
+
+
+def test_first_start_seeds_only_an_empty_database(engine, database_url, session):
+    env = {"LMS_DATABASE_URL": database_url, "LMS_JOBS": "off", "PATH": "/usr/bin:/bin"}
+    run = lambda: subprocess.run([sys.executable, "-m", "lms_app", "seed", "--demo", "--first-start"], env=env, capture_output=True, text=True, check=True)
+    out = run().stdout
+    assert "admin@example.com" in out and "harbor-pine-demo-2026" in out
+    # An admin removed the demo admin account: a restart must not bring it back.
+    with db.session_scope() as s:
+        s.exec(User.__table__.delete().where(User.email == "admin@example.com"))
+    out = run().stdout
+    assert session.exec(select(User.id).where(User.email == "admin@example.com")).first() is None
+    assert "admin@example.com" not in out and "leo@example.com" in out
