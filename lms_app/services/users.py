@@ -469,7 +469,9 @@ def reject_registration(session: Session, actor: Actor, user_id: int) -> None:
 # --- roles of a person --------------------------------------------------------------------
 
 def _role(session: Session, actor: Actor, role_id: int) -> Role:
-    role = session.get(Role, int(role_id)) if role_id else None
+    if not role_id:
+        raise Invalid("Choose a role.")
+    role = session.get(Role, int(role_id))
     if role is None or role.org_id != actor.org_id:
         raise NotFound("That role does not exist.")
     return role

@@ -106,12 +106,10 @@ class AdminRolesState(ActorMixin, rx.State):
     @rx.event
     @signed_in
     def save_edit(self, session: Session, actor: Actor, form: dict):
-        if not self.edit_id.isdigit():
-            return rx.toast.error("Choose a role to edit.")
         kwargs = {"description": form.get("description", "")}
         if "name" in form:
             kwargs["name"] = form["name"]
-        roles.update_role(session, actor, int(self.edit_id), **kwargs)
+        roles.update_role(session, actor, int(self.edit_id) if self.edit_id.isdigit() else 0, **kwargs)
         self.edit_open = False
         self._reload(session, actor)
         return rx.toast.success("Role saved.")

@@ -215,6 +215,7 @@ def test_person_page_edits_details_roles_and_groups(demo, session, engine):
     assert toast_text(result) == "Someone with the address maya@example.com already has an account."
     assert user_by_email(engine, "leo@example.com").name == "Leo Lerner"  # nothing saved
 
+    assert toast_text(browser.call(AdminUserState, "add_role", {"role_id": "", "expires": ""})) == "Choose a role."
     manager = next(o for o in state.role_options if o.label == "manager")
     result = browser.call(AdminUserState, "add_role", {"role_id": manager.value, "expires": "2999-12-31"})
     assert toast_text(result) == "Role given."
@@ -326,8 +327,9 @@ def test_import_by_upload_keeps_the_file_in_memory(demo, session, engine):
     assert result is None and state.can_import and state.row_count == 2
     assert state._csv.startswith("email,name")  # server-side only: not a client var
     assert "_csv" not in AdminImportState.base_vars and "sam@example.com,Sam Rivera" not in repr(state.dict())
-    big = UploadFile(file=io.BytesIO(b"x" * 2_100_000), path=None, size=2_100_000)
-    assert "too large" in toast_text(asyncio.run(AdminImportState.handle_upload.fn(state, [big])))
+    big = UploadFile(file=io.BytesIO(b"email,name\n" + b"x" * 2_100_000), path=None, size=2_100_000)
+    asyncio.run(AdminImportState.handle_upload.fn(state, [big]))
+    assert state.file_errors[0].startswith("The file is too large") and not state.can_import
 
 
 # --- roles ------------------------------------------------------------------------------------
