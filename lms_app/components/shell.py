@@ -30,8 +30,8 @@ def _nav_link(label: str, icon: str, path: str, permission: str) -> rx.Component
             rx.hstack(rx.icon(icon, size=18), rx.text(label, size="2", weight="medium"), spacing="3", align="center"),
             href=path,
             underline="none",
-            padding_x="3",
-            padding_y="2",
+            padding_x="12px",
+            padding_y="8px",
             border_radius="8px",
             width="100%",
             color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 11)),
@@ -67,7 +67,7 @@ def _user_menu() -> rx.Component:
             )
         ),
         rx.menu.content(
-            rx.box(rx.text(AuthState.user_email, size="1", color_scheme="gray"), padding_x="2", padding_y="1"),
+            rx.box(rx.text(AuthState.user_email, size="1", color_scheme="gray"), padding_x="8px", padding_y="4px"),
             rx.menu.item(rx.icon("user", size=14), "Profile and sessions", on_click=rx.redirect("/profile")),
             rx.menu.separator(),
             rx.menu.item(rx.icon("log-out", size=14), "Sign out", color_scheme="red", on_click=rx.call_script("lmsLogout()"), id="sign-out"),
@@ -85,7 +85,7 @@ def _mobile_nav() -> rx.Component:
                     rx.hstack(_brand(), rx.drawer.close(rx.icon_button(rx.icon("x"), variant="ghost", aria_label="Close navigation")), justify="between", width="100%"),
                     _nav(),
                     spacing="5",
-                    padding="4",
+                    padding="16px",
                     width="100%",
                 ),
                 top="0", left="0", height="100%", width="17em", background=rx.color("gray", 1), z_index="51",
@@ -102,7 +102,7 @@ def _top_bar(title: str) -> rx.Component:
         rx.color_mode.button(variant="ghost", aria_label="Switch light or dark mode"),
         rx.cond(AuthState.signed_in, _user_menu(), rx.fragment()),
         align="center",
-        padding_x="5",
+        padding_x="24px",
         height="60px",
         border_bottom=f"1px solid {rx.color('gray', 4)}",
         background=rx.color("gray", 1),
@@ -115,14 +115,14 @@ def _top_bar(title: str) -> rx.Component:
 
 def _sidebar() -> rx.Component:
     return rx.vstack(
-        rx.box(_brand(), padding_x="3", padding_y="4"),
+        rx.box(_brand(), padding_x="12px", padding_y="16px"),
         _nav(),
         width="248px",
         min_width="248px",
         height="100vh",
         position="sticky",
         top="0",
-        padding="3",
+        padding="12px",
         border_right=f"1px solid {rx.color('gray', 4)}",
         background=rx.color("gray", 2),
         display=["none", "none", "flex"],
@@ -140,13 +140,13 @@ def _denied() -> rx.Component:
             align="center",
             spacing="3",
         ),
-        padding_y="9",
+        padding_y="64px",
         id="access-denied",
     )
 
 
 def _loading() -> rx.Component:
-    return rx.center(rx.spinner(size="3"), padding_y="9")
+    return rx.center(rx.spinner(size="3"), padding_y="64px")
 
 
 def shell(spec: PageSpec):
@@ -166,7 +166,7 @@ def shell(spec: PageSpec):
                 _top_bar(spec.title),
                 rx.box(
                     rx.match(AuthState.page_status, ("ok", spec.render()), ("denied", _denied()), _loading()),
-                    padding=["4", "5", "7"],
+                    padding=["16px", "24px", "32px"],
                     width="100%",
                     max_width="1200px",
                 ),

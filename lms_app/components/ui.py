@@ -17,7 +17,7 @@ def page_header(title: str, subtitle: str | rx.Var = "", *actions) -> rx.Compone
         wrap="wrap",
         gap="3",
         width="100%",
-        margin_bottom="5",
+        margin_bottom="24px",
     )
 
 
@@ -30,7 +30,7 @@ def empty_state(icon: str, title: str, text: str, *actions) -> rx.Component:
             rx.hstack(*actions, spacing="2"),
             align="center",
             spacing="3",
-            padding_y="6",
+            padding_y="32px",
         ),
         width="100%",
         class_name="lms-empty",
@@ -55,7 +55,7 @@ def stat_card(label: str, value, icon: str, hint: str | rx.Var = "") -> rx.Compo
 
 
 def section(title: str, *children, **props) -> rx.Component:
-    return rx.vstack(rx.heading(title, size="4"), *children, spacing="3", width="100%", margin_top="6", **props)
+    return rx.vstack(rx.heading(title, size="4"), *children, spacing="3", width="100%", margin_top="32px", **props)
 
 
 def form_field(label: str, control: rx.Component, hint: str = "") -> rx.Component:

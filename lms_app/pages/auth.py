@@ -22,7 +22,7 @@ def _card(title: str, subtitle, *children) -> rx.Component:
                     spacing="3",
                     align="center",
                 ),
-                rx.heading(title, size="6", margin_top="3"),
+                rx.heading(title, size="6", margin_top="12px"),
                 rx.text(subtitle, color_scheme="gray", size="2"),
                 *children,
                 spacing="3",
@@ -33,7 +33,7 @@ def _card(title: str, subtitle, *children) -> rx.Component:
             max_width="420px",
         ),
         min_height="100vh",
-        padding="4",
+        padding="16px",
     )
 
 

@@ -13,7 +13,7 @@ from lms_app.state.home import AdminOverviewState, LearnerHomeState, TeamsState
 @page("/", "Home", permission=SIGNED_IN)
 def index() -> rx.Component:
     # AuthState.enter_page sends the visitor to their landing page.
-    return rx.center(rx.spinner(size="3"), padding_y="9")
+    return rx.center(rx.spinner(size="3"), padding_y="64px")
 
 
 @page("/learn", "My learning", permission="learning.view", on_load=LearnerHomeState.load)
@@ -22,7 +22,7 @@ def my_learning() -> rx.Component:
         rx.box(
             rx.heading(rx.text.span("Welcome, "), rx.text.span(LearnerHomeState.first_name), size="7", id="landing-title"),
             rx.text("Your courses, progress and certificates, all in one place.", color_scheme="gray"),
-            margin_bottom="4",
+            margin_bottom="16px",
         ),
         rx.grid(
             stat_card("In progress", "0", "circle-play", "courses you have started"),
@@ -59,7 +59,7 @@ def my_learning() -> rx.Component:
 @page("/teach", "My courses", permission="courses.teach")
 def my_courses() -> rx.Component:
     return rx.vstack(
-        rx.box(rx.heading("My courses", size="7", id="landing-title"), rx.text("The courses you teach, their learners and what waits for grading.", color_scheme="gray"), margin_bottom="4"),
+        rx.box(rx.heading("My courses", size="7", id="landing-title"), rx.text("The courses you teach, their learners and what waits for grading.", color_scheme="gray"), margin_bottom="16px"),
         rx.grid(
             stat_card("Courses", "0", "presentation", "where you teach"),
             stat_card("Learners", "0", "users", "enrolled in them"),
@@ -89,7 +89,7 @@ def _member_row(m: dict) -> rx.Component:
 @page("/teams", "My teams", permission="teams.view", on_load=TeamsState.load)
 def my_teams() -> rx.Component:
     return rx.vstack(
-        rx.box(rx.heading("My teams", size="7", id="landing-title"), rx.text("The groups and departments you manage, and the people in them.", color_scheme="gray"), margin_bottom="4"),
+        rx.box(rx.heading("My teams", size="7", id="landing-title"), rx.text("The groups and departments you manage, and the people in them.", color_scheme="gray"), margin_bottom="16px"),
         rx.cond(
             TeamsState.units.length() > 0,
             rx.grid(
@@ -124,7 +124,7 @@ def my_teams() -> rx.Component:
 def admin_overview() -> rx.Component:
     f = AdminOverviewState.figures
     return rx.vstack(
-        rx.box(rx.heading("Overview", size="7", id="landing-title"), rx.text(AuthState.org_name, " at a glance.", color_scheme="gray"), margin_bottom="4"),
+        rx.box(rx.heading("Overview", size="7", id="landing-title"), rx.text(AuthState.org_name, " at a glance.", color_scheme="gray"), margin_bottom="16px"),
         rx.grid(
             stat_card("Active users", f["active_users"], "users", "can sign in"),
             stat_card("Signed in this week", f["signed_in_7d"], "log-in", "distinct people"),
@@ -147,9 +147,9 @@ def admin_overview() -> rx.Component:
             rx.link(rx.button(rx.icon("user-plus", size=16), "Invite people"), href="/admin/users"),
             rx.link(rx.button(rx.icon("scroll-text", size=16), "Audit trail", variant="soft"), href="/admin/audit"),
             spacing="3",
-            margin_top="4",
+            margin_top="16px",
         ),
-        rx.callout("Enrollments, completions and time spent over time appear here once courses are running.", icon="info", variant="surface", width="100%", margin_top="4"),
+        rx.callout("Enrollments, completions and time spent over time appear here once courses are running.", icon="info", variant="surface", width="100%", margin_top="16px"),
         width="100%",
         spacing="4",
     )
