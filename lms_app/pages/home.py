@@ -24,14 +24,6 @@ def my_learning() -> rx.Component:
             rx.text("Your courses, progress and certificates, all in one place.", color_scheme="gray"),
             margin_bottom="16px",
         ),
-        rx.grid(
-            stat_card("In progress", "0", "circle-play", "courses you have started"),
-            stat_card("Completed", "0", "circle-check", "courses finished"),
-            stat_card("Certificates", "0", "award", "earned so far"),
-            columns=rx.breakpoints(initial="1", sm="3"),
-            spacing="4",
-            width="100%",
-        ),
         section(
             "My courses",
             empty_state("book-open", "No courses yet", "Courses you enroll in, or that your organization assigns to you, will appear here with your progress and where you left off."),
@@ -60,14 +52,6 @@ def my_learning() -> rx.Component:
 def my_courses() -> rx.Component:
     return rx.vstack(
         rx.box(rx.heading("My courses", size="7", id="landing-title"), rx.text("The courses you teach, their learners and what waits for grading.", color_scheme="gray"), margin_bottom="16px"),
-        rx.grid(
-            stat_card("Courses", "0", "presentation", "where you teach"),
-            stat_card("Learners", "0", "users", "enrolled in them"),
-            stat_card("To grade", "0", "clipboard-check", "submissions waiting"),
-            columns=rx.breakpoints(initial="1", sm="3"),
-            spacing="4",
-            width="100%",
-        ),
         section(
             "Courses",
             empty_state("presentation", "You are not teaching a course yet", "Courses you create or are added to as an instructor or teaching assistant will appear here, with their enrollments and a grading queue."),
