@@ -201,7 +201,7 @@ def _invite_dialog() -> rx.Component:
                         justify="end",
                         spacing="3",
                         width="100%",
-                        margin_top="2",
+                        margin_top="8px",
                     ),
                     spacing="3",
                 ),
@@ -294,7 +294,7 @@ def admin_users() -> rx.Component:
                     empty_state("search-x", "Nobody matches", "Try another search or fewer filters.", rx.button("Clear filters", variant="soft", on_click=s.clear_filters)),
                     empty_state("users", "No people yet", "Invite your colleagues one by one, or import a CSV file with everyone at once."),
                 ),
-                rx.center(rx.spinner(size="3"), padding_y="8", width="100%"),
+                rx.center(rx.spinner(size="3"), padding_y="48px", width="100%"),
             ),
         ),
         width="100%",
@@ -332,7 +332,7 @@ def _confirm_status_change() -> rx.Component:
                 ),
                 justify="end",
                 spacing="3",
-                margin_top="4",
+                margin_top="16px",
             ),
             max_width="440px",
         ),
@@ -475,7 +475,7 @@ def admin_user() -> rx.Component:
                 gap="4",
                 wrap="wrap",
                 width="100%",
-                margin_bottom="2",
+                margin_bottom="8px",
             ),
             rx.grid(
                 _details_card(),
@@ -495,7 +495,7 @@ def admin_user() -> rx.Component:
             width="100%",
             spacing="4",
         ),
-        rx.center(rx.spinner(size="3"), padding_y="9"),
+        rx.center(rx.spinner(size="3"), padding_y="64px"),
     )
 
 
@@ -525,7 +525,7 @@ def _import_sources() -> rx.Component:
                     on_drop=s.handle_upload(rx.upload_files(upload_id=UPLOAD_ID)),
                     border=f"2px dashed {rx.color('gray', 7)}",
                     border_radius="10px",
-                    padding="6",
+                    padding="32px",
                     width="100%",
                     cursor="pointer",
                 ),
@@ -613,7 +613,7 @@ def _preview() -> rx.Component:
             width="100%",
         )),
         rx.hstack(
-            rx.cond(s.can_import, rx.button(rx.icon("user-plus", size=16), "Import ", s.row_count, rx.cond(s.row_count == 1, " person", " people"), on_click=s.commit, id="import-commit")),
+            rx.cond(s.can_import, rx.button(rx.icon("user-plus", size=16), "Import ", s.row_count, rx.cond(s.row_count == 1, " person", " people"), on_click=s.start_import, loading=s.importing, id="import-commit")),
             rx.button("Start over", variant="soft", color_scheme="gray", on_click=s.reset_import),
             spacing="3",
         ),

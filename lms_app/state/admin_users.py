@@ -424,6 +424,7 @@ class AdminImportState(ActorMixin, rx.State):
     checked: bool = False
     only_errors: bool = False
     imported: int = 0
+    importing: bool = False
 
     @rx.var
     def can_import(self) -> bool:
@@ -488,8 +489,15 @@ class AdminImportState(ActorMixin, rx.State):
         return self._check_upload(text, (files[0].filename if files else "") or "the file")
 
     @rx.event
+    def start_import(self):
+        """Show the button busy first (a big file takes a while), then import."""
+        self.importing = True
+        return AdminImportState.commit
+
+    @rx.event
     @signed_in
     def commit(self, session: Session, actor: Actor):
+        self.importing = False
         count = users.commit_import(session, actor, self._csv)
         self._clear()
         self.imported = count

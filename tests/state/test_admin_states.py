@@ -305,9 +305,11 @@ def test_import_preview_then_commit(demo, session, engine):
     browser.call(AdminImportState, "check_text", {"csv": GOOD})
     assert state.can_import and state.row_count == 2
     assert [(r.name, r.roles) for r in state.rows] == [("Sam Rivera", "learner"), ("Tia, the trainer", "instructor, learner")]
+    chained = browser.call(AdminImportState, "start_import")
+    assert state.importing and "commit" in repr(chained)  # the button is busy, then the import runs
     result = browser.call(AdminImportState, "commit")
     assert toast_text(result) == "2 people imported and invited."
-    assert state.imported == 2 and not state.checked
+    assert state.imported == 2 and not state.checked and not state.importing
     sam = user_by_email(engine, "sam@example.com")
     with Session(engine) as s:
         assert s.exec(select(Group.name).join(GroupMember, GroupMember.group_id == Group.id).where(GroupMember.user_id == sam.id)).all() == ["Store leads"]
