@@ -31,6 +31,9 @@ from lms_app.services.permissions import Actor, actor_for, require
 # last_seen_at is written at most this often, so every click is not a database write.
 _TOUCH_EVERY = timedelta(minutes=1)
 WRONG_CREDENTIALS = "Wrong email or password."
+# The longest email and name the user table holds (longer input is refused, never a 500).
+_MAX_EMAIL = 320
+_MAX_NAME = 200
 
 
 def new_token() -> tuple[str, str]:
@@ -73,32 +76,38 @@ class ThrottleState:
 
 
 def throttle_state(session: Session, email: str, ip: str) -> ThrottleState:
-    window_start = utcnow() - timedelta(minutes=settings.LOGIN_WINDOW_MINUTES)
-    email = normalize_email(email)
+    now = utcnow()
+    window = timedelta(minutes=settings.LOGIN_WINDOW_MINUTES)
+    email = normalize_email(email)[:_MAX_EMAIL]
 
-    def failures(column, value):
-        # Failures since the last success for this account/address within the window.
+    def failures(column, value) -> list[datetime]:
+        # Failures since the last success for this account/address. A lock lasts one window
+        # from the failure that set it off, so look back two windows: a lock set off by
+        # failures that have since left the window still holds.
+        since = now - 2 * window
         last_ok = session.exec(
-            select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.succeeded.is_(True), LoginAttempt.at >= window_start)
+            select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.succeeded.is_(True), LoginAttempt.at >= since)
         ).one()
-        start = max(window_start, last_ok) if last_ok else window_start
-        rows = session.exec(
+        start = max(since, last_ok) if last_ok else since
+        return list(session.exec(
             select(LoginAttempt.at).where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= start).order_by(LoginAttempt.at)
-        ).all()
-        return rows
+        ).all())
+
+    def lock_end(times: list[datetime], limit: int) -> datetime | None:
+        # `limit` failures within one window lock for one window after the last of them.
+        until = None
+        for i in range(limit - 1, len(times)) if limit > 0 else ():
+            if times[i] - times[i - limit + 1] <= window:
+                until = times[i] + window
+        return until
 
     acct = failures(LoginAttempt.email, email)
     addr = failures(LoginAttempt.ip, ip) if ip else []
-    locked_until = None
-    lock = timedelta(minutes=settings.LOGIN_WINDOW_MINUTES)
-    if len(acct) >= settings.LOGIN_LOCK_ACCOUNT_AFTER:
-        locked_until = acct[settings.LOGIN_LOCK_ACCOUNT_AFTER - 1] + lock
-    if len(addr) >= settings.LOGIN_LOCK_ADDRESS_AFTER:
-        until = addr[settings.LOGIN_LOCK_ADDRESS_AFTER - 1] + lock
-        locked_until = max(locked_until, until) if locked_until else until
-    if locked_until is not None and locked_until <= utcnow():
-        locked_until = None
-    return ThrottleState(len(acct), len(addr), locked_until)
+    ends = [u for u in (lock_end(acct, settings.LOGIN_LOCK_ACCOUNT_AFTER), lock_end(addr, settings.LOGIN_LOCK_ADDRESS_AFTER)) if u and u > now]
+    recent = now - window
+    return ThrottleState(
+        sum(1 for t in acct if t >= recent), sum(1 for t in addr if t >= recent), max(ends) if ends else None,
+    )
 
 
 def _locked_message(until: datetime) -> str:
@@ -120,7 +129,7 @@ def login(session: Session, email: str, password: str, *, ip: str = "", user_age
 
     The caller commits even on failure (the failed attempt and its audit row must stay).
     """
-    email = normalize_email(email)
+    email = normalize_email(email)[:_MAX_EMAIL]  # longer matches no one; the attempt row still fits
     org = default_org(session)
     state = throttle_state(session, email, ip)
     if state.locked_until is not None:
@@ -193,11 +202,11 @@ def logout(session: Session, token: str | None, ip: str = "") -> None:
 
 
 def list_sessions(session: Session, actor: Actor, user_id: int) -> list[LoginSession]:
-    """Active login sessions of a user: one's own, or anyone's for users.manage."""
+    """Active login sessions of a user: one's own, or anyone's in the organization for users.manage."""
+    require(actor, None)
     if user_id != actor.user_id:
         require(actor, "users.manage")
-    else:
-        require(actor, None)
+        _same_org(session, actor, user_id)
     now = utcnow()
     idle_cut = now - timedelta(minutes=settings.SESSION_IDLE_MINUTES)
     return list(session.exec(
@@ -277,6 +286,10 @@ def _valid_token(session: Session, model, token: str):
     return row
 
 
+def _use_up(session: Session, model, user_id: int) -> None:
+    session.execute(update(model).where(model.user_id == user_id, model.used_at.is_(None)).values(used_at=utcnow()))
+
+
 def invitation_user(session: Session, token: str) -> User:
     invitation = _valid_token(session, Invitation, token)
     if invitation is None:
@@ -293,8 +306,7 @@ def accept_invitation(session: Session, token: str, password: str, *, ip: str = 
         raise Invalid("This account has been deactivated. Contact your administrator.")
     check_policy(password, user.email, user.name)
     user.password_hash = hash_password(password)
-    invitation.used_at = utcnow()
-    session.add_all([user, invitation])
+    _use_up(session, Invitation, user.id)  # an older invitation must not set the password again
     actor = actor_for(session, user, ip)
     audit.record(session, actor, "invitation.accepted", target_type="user", target_id=user.id, target_label=user.email)
     token_ = open_session(session, user, ip=ip, user_agent=user_agent)
@@ -306,7 +318,7 @@ def request_password_reset(session: Session, email: str, *, ip: str = "") -> Non
     """Email a reset link if the account exists; say nothing either way (no account probing)."""
     org = default_org(session)
     user = find_user(session, org.id, email)
-    audit.record(session, None, "password.reset_requested", target_type="user", target_id=user.id if user else "", target_label=normalize_email(email), ip=ip, org_id=org.id)
+    audit.record(session, None, "password.reset_requested", target_type="user", target_id=user.id if user else "", target_label=normalize_email(email)[:_MAX_EMAIL], ip=ip, org_id=org.id)
     if user is None or not user.is_active:
         return
     token, digest = new_token()
@@ -329,9 +341,12 @@ def reset_password(session: Session, token: str, password: str, *, ip: str = "")
     user = session.get(User, reset.user_id)
     check_policy(password, user.email, user.name)
     user.password_hash = hash_password(password)
-    reset.used_at = utcnow()
-    session.add_all([user, reset])
+    _use_up(session, PasswordReset, user.id)  # every link sent before is spent too
+    session.add(user)
     revoke_all_sessions(session, user.id)
+    # Proof of the mailbox counts as a sign-in for the account's throttle: the lock message
+    # sends people here, so the new password must work at once. The address keeps its count.
+    session.add(LoginAttempt(email=user.email, ip="", succeeded=True))
     audit.record(session, None, "password.reset", target_type="user", target_id=user.id, target_label=user.email, ip=ip, org_id=user.org_id)
     return user
 
@@ -347,8 +362,12 @@ def register(session: Session, email: str, name: str, password: str, *, ip: str 
         raise PermissionDenied("Self-registration is closed. Ask your administrator for an invitation.")
     if "@" not in email or "." not in email.split("@")[-1]:
         raise Invalid("Enter a valid email address.")
+    if len(email) > _MAX_EMAIL:
+        raise Invalid(f"That email address is too long (at most {_MAX_EMAIL} characters).")
     if not name:
         raise Invalid("Enter your name.")
+    if len(name) > _MAX_NAME:
+        raise Invalid(f"Your name must have at most {_MAX_NAME} characters.")
     domain = email.split("@")[-1]
     allowed = [d.strip().lower().lstrip("@") for d in org.registration_domains.split(",") if d.strip()]
     if org.registration_mode == "domains" and domain not in allowed:
