@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import json
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from lms_app import db, settings
 from lms_app.api.common import client_ip, error_response, safe_next
@@ -41,6 +42,26 @@ class EmailBody(BaseModel):
     email: str = ""
 
 
+Body = TypeVar("Body", bound=BaseModel)
+
+
+async def _body(request: Request, model: type[Body]) -> Body:
+    """The JSON body as `model`. Read here rather than by FastAPI, whose 422 lists pydantic
+    errors instead of a reason and echoes the input back (passwords included)."""
+    raw = await request.body()
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+    except ValueError:  # also undecodable bytes
+        raise Invalid("The request body must be JSON.") from None
+    if not isinstance(data, dict):
+        raise Invalid("The request body must be a JSON object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields = sorted({str(err["loc"][0]) for err in exc.errors() if err.get("loc")})
+        raise Invalid(f"These fields must be text: {', '.join(fields)}.") from None
+
+
 def _with_cookie(payload: dict[str, Any], token: str) -> JSONResponse:
     response = JSONResponse(payload)
     response.set_cookie(
@@ -56,7 +77,11 @@ def _same_passwords(body) -> None:
 
 
 @router.post("/login")
-async def login(body: LoginBody, request: Request) -> JSONResponse:
+async def login(request: Request) -> JSONResponse:
+    try:
+        body = await _body(request, LoginBody)
+    except DomainError as exc:
+        return error_response(exc)
     ip = client_ip(request)
     if not body.email.strip() or not body.password:
         return error_response(Invalid("Enter your email and password."))
@@ -85,8 +110,9 @@ async def logout(request: Request) -> JSONResponse:
 
 
 @router.post("/register")
-async def register(body: RegisterBody, request: Request) -> JSONResponse:
+async def register(request: Request) -> JSONResponse:
     try:
+        body = await _body(request, RegisterBody)
         _same_passwords(body)
         with db.session_scope() as session:
             user = auth.register(session, body.email, body.name, body.password, ip=client_ip(request))
@@ -99,8 +125,9 @@ async def register(body: RegisterBody, request: Request) -> JSONResponse:
 
 
 @router.post("/invite/accept")
-async def accept_invitation(body: TokenPasswordBody, request: Request) -> JSONResponse:
+async def accept_invitation(request: Request) -> JSONResponse:
     try:
+        body = await _body(request, TokenPasswordBody)
         _same_passwords(body)
         with db.session_scope() as session:
             result = auth.accept_invitation(session, body.token, body.password, ip=client_ip(request), user_agent=request.headers.get("user-agent", ""))
@@ -110,7 +137,11 @@ async def accept_invitation(body: TokenPasswordBody, request: Request) -> JSONRe
 
 
 @router.post("/reset/request")
-async def request_reset(body: EmailBody, request: Request) -> JSONResponse:
+async def request_reset(request: Request) -> JSONResponse:
+    try:
+        body = await _body(request, EmailBody)
+    except DomainError as exc:
+        return error_response(exc)
     if "@" not in body.email:
         return error_response(Invalid("Enter the email address of your account."))
     with db.session_scope() as session:
@@ -119,8 +150,9 @@ async def request_reset(body: EmailBody, request: Request) -> JSONResponse:
 
 
 @router.post("/reset/confirm")
-async def confirm_reset(body: TokenPasswordBody, request: Request) -> JSONResponse:
+async def confirm_reset(request: Request) -> JSONResponse:
     try:
+        body = await _body(request, TokenPasswordBody)
         _same_passwords(body)
         with db.session_scope() as session:
             auth.reset_password(session, body.token, body.password, ip=client_ip(request))

@@ -32,6 +32,12 @@ def error_response(exc: DomainError) -> JSONResponse:
 
 
 def safe_next(value: str | None) -> str | None:
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return None
+    """`value` when it is a path on this site, else None (no open redirect).
+
+    Browsers drop tabs and newlines inside a URL (a slash, a tab, then "/evil.com" becomes
+    "//evil.com") and read a backslash as a slash, so none of them may appear."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return None
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        return None
+    return value
