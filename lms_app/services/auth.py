@@ -80,14 +80,13 @@ def throttle_state(session: Session, email: str, ip: str) -> ThrottleState:
     window = timedelta(minutes=settings.LOGIN_WINDOW_MINUTES)
     email = normalize_email(email)[:_MAX_EMAIL]
 
-    def failures(column, value) -> list[datetime]:
-        # Failures since the last success for this account/address. A lock lasts one window
-        # from the failure that set it off, so look back two windows: a lock set off by
-        # failures that have since left the window still holds.
+    def failures(column, value, *, reset_by_success: bool) -> list[datetime]:
+        # A lock lasts one window from the failure that set it off, so look back two windows:
+        # a lock set off by failures that have since left the window still holds.
         since = now - 2 * window
         last_ok = session.exec(
             select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.succeeded.is_(True), LoginAttempt.at >= since)
-        ).one()
+        ).one() if reset_by_success else None
         start = max(since, last_ok) if last_ok else since
         return list(session.exec(
             select(LoginAttempt.at).where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= start).order_by(LoginAttempt.at)
@@ -101,8 +100,10 @@ def throttle_state(session: Session, email: str, ip: str) -> ThrottleState:
                 until = times[i] + window
         return until
 
-    acct = failures(LoginAttempt.email, email)
-    addr = failures(LoginAttempt.ip, ip) if ip else []
+    # An account's own success clears its failures; an address's does not, or one valid
+    # account would let a password sprayer sign in every few tries and never be locked.
+    acct = failures(LoginAttempt.email, email, reset_by_success=True)
+    addr = failures(LoginAttempt.ip, ip, reset_by_success=False) if ip else []
     ends = [u for u in (lock_end(acct, settings.LOGIN_LOCK_ACCOUNT_AFTER), lock_end(addr, settings.LOGIN_LOCK_ADDRESS_AFTER)) if u and u > now]
     recent = now - window
     return ThrottleState(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 import reflex as rx
@@ -19,12 +18,13 @@ from lms_app.services.permissions import Actor
 
 
 def cookie_token(cookie_header: str) -> str | None:
-    try:
-        jar = SimpleCookie(cookie_header or "")
-    except CookieError:
-        return None
-    morsel = jar.get(settings.COOKIE_NAME)
-    return morsel.value if morsel else None
+    """The sign-in token from a Cookie header. Split by hand: SimpleCookie stops at the first
+    cookie it cannot parse, and another app on the same host may set one."""
+    for part in (cookie_header or "").split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name == settings.COOKIE_NAME and value:
+            return value.strip('"')
+    return None
 
 
 class ActorMixin(rx.State, mixin=True):
