@@ -135,36 +135,35 @@ def _pending_callout() -> rx.Component:
     s = AdminUsersState
     return rx.cond(
         s.pending_total > 0,
-        rx.callout.root(
-            rx.callout.icon(rx.icon("user-plus")),
+        rx.card(
             rx.vstack(
-                rx.text(rx.text.strong(s.pending_total, " ", rx.cond(s.pending_total == 1, "person is", "people are")), " waiting for approval to join.", size="2"),
-                rx.vstack(
-                    rx.foreach(s.pending, lambda p: rx.flex(
-                        rx.vstack(rx.text(p.name, weight="medium", size="2"), rx.text(p.email, size="1", color_scheme="gray"), spacing="0", min_width="0"),
-                        rx.hstack(
-                            rx.cond(_can("users.manage"), rx.fragment(
-                                rx.button(rx.icon("check", size=14), "Approve", size="1", color_scheme="green", on_click=s.approve(p.id)),
-                                rx.button("Reject", size="1", variant="soft", color_scheme="red", on_click=s.reject(p.id)),
-                            )),
-                            spacing="2",
-                        ),
-                        justify="between",
-                        align="center",
-                        gap="3",
-                        wrap="wrap",
-                        width="100%",
-                    )),
+                rx.hstack(
+                    rx.icon("user-plus", size=18, color=rx.color("orange", 11)),
+                    rx.text(rx.text.strong(s.pending_total, " ", rx.cond(s.pending_total == 1, "person is", "people are")), " waiting for approval to join.", size="2", color=rx.color("orange", 12)),
                     spacing="2",
-                    width="100%",
+                    align="center",
                 ),
+                rx.foreach(s.pending, lambda p: rx.flex(
+                    rx.vstack(rx.text(p.name, weight="medium", size="2"), rx.text(p.email, size="1", color_scheme="gray"), spacing="0", min_width="0"),
+                    rx.cond(_can("users.manage"), rx.hstack(
+                        rx.button(rx.icon("check", size=14), "Approve", size="1", color_scheme="green", on_click=s.approve(p.id)),
+                        rx.button("Reject", size="1", variant="soft", color_scheme="red", on_click=s.reject(p.id)),
+                        spacing="2",
+                    )),
+                    justify="between",
+                    align="center",
+                    gap="3",
+                    wrap="wrap",
+                    width="100%",
+                    padding_top="2",
+                    border_top=f"1px solid {rx.color('orange', 5)}",
+                )),
                 rx.cond(s.pending_total > s.pending.length(), rx.link("See everyone waiting", on_click=s.show_pending, size="2", cursor="pointer")),
-                spacing="3",
+                spacing="2",
                 width="100%",
             ),
-            color_scheme="orange",
-            variant="surface",
             width="100%",
+            style={"background": rx.color("orange", 2), "border": f"1px solid {rx.color('orange', 6)}"},
             id="pending-approvals",
         ),
     )
@@ -276,8 +275,8 @@ def admin_users() -> rx.Component:
     return rx.vstack(
         page_header(
             "People",
-            rx.cond(s.loaded, s.registration_summary, ""),
-            rx.tooltip(rx.icon_button(rx.icon("download", size=16), variant="soft", on_click=s.export_csv, aria_label="Export the list as CSV", id="export-csv"), content="Export this list (CSV)"),
+            rx.cond(s.loaded, s.header_note, ""),
+            rx.tooltip(rx.button(rx.icon("download", size=16), "Export", variant="soft", on_click=s.export_csv, id="export-csv"), content="Download the people listed below as a CSV file"),
             rx.cond(_can("users.manage"), rx.link(rx.button(rx.icon("upload", size=16), "Import", variant="soft"), href="/admin/users/import")),
             rx.cond(_can("settings.manage"), _registration_dialog()),
             rx.cond(_can("users.manage"), _invite_dialog()),
@@ -352,7 +351,11 @@ def _details_card() -> rx.Component:
                     form_field("Name", rx.input(name="name", default_value=s.name, key=s.name, required=True, width="100%")),
                     form_field("Email", rx.input(name="email", type="email", default_value=s.email, key=s.email, required=True, width="100%")),
                     form_field("Time zone", rx.select(s.timezones, name="timezone", value=s.timezone, on_change=s.pick_timezone, width="100%")),
-                    form_field("Language", rx.select(s.locales, name="locale", value=s.locale, on_change=s.pick_locale, width="100%")),
+                    form_field("Language", rx.select.root(
+                        rx.select.trigger(width="100%"),
+                        rx.select.content(rx.foreach(s.locales, lambda o: rx.select.item(o.label, value=o.value))),
+                        name="locale", value=s.locale, on_change=s.pick_locale,
+                    )),
                     form_field("Hire date", rx.input(name="hire_date", type="date", default_value=s.hire_date, key=s.hire_date, width="100%")),
                     form_field("Department", rx.select.root(
                         rx.select.trigger(width="100%"),
@@ -393,17 +396,31 @@ def _roles_card() -> rx.Component:
                 rx.text("No role: this person cannot open anything yet.", size="2", color_scheme="gray"),
             ),
             rx.cond(manage_roles & (s.role_options.length() > 0), rx.form(
-                rx.flex(
-                    rx.box(rx.select.root(
-                        rx.select.trigger(placeholder="Give a role", width="100%"),
+                rx.vstack(
+                    rx.select.root(
+                        rx.select.trigger(placeholder="Give a role…", width="100%"),
                         rx.select.content(rx.foreach(s.role_options, lambda o: rx.select.item(o.label, value=o.value))),
                         name="role_id",
-                    ), flex="1", min_width="140px"),
-                    rx.tooltip(rx.input(name="expires", type="date", width="150px", aria_label="Until (optional)"), content="Until (optional): leave empty for no end"),
-                    rx.button("Add", type="submit", variant="soft"),
-                    gap="2",
-                    wrap="wrap",
+                    ),
+                    rx.flex(
+                        rx.hstack(
+                            rx.text("until", size="2", color_scheme="gray", as_="label", html_for="role-expires"),
+                            rx.input(name="expires", id="role-expires", type="date", width="160px"),
+                            spacing="2",
+                            align="center",
+                        ),
+                        rx.button(rx.icon("plus", size=14), "Give role", type="submit", variant="soft"),
+                        justify="between",
+                        align="center",
+                        gap="2",
+                        wrap="wrap",
+                        width="100%",
+                    ),
+                    rx.text("Leave the date empty for a role with no end; it ends with that day in the person's time zone.", size="1", color_scheme="gray"),
+                    spacing="2",
                     width="100%",
+                    padding_top="2",
+                    border_top=f"1px solid {rx.color('gray', 4)}",
                 ),
                 on_submit=s.add_role,
                 reset_on_submit=True,
@@ -539,7 +556,7 @@ def _import_sources() -> rx.Component:
                 rx.vstack(
                     rx.heading("Or paste the lines", size="3"),
                     rx.text_area(name="csv", placeholder="email,name,roles,department,groups,hire_date,timezone\nsam@example.com,Sam Rivera,learner,Sales,,2026-09-01,Europe/Paris",
-                                 rows="5", width="100%", font_family="monospace", size="1", id="csv-text"),
+                                 rows="5", width="100%", font_family="monospace", size="1", id="csv-text", default_value=s.draft),
                     rx.button("Check these lines", type="submit", variant="soft", id="check-csv"),
                     spacing="3",
                     width="100%",
@@ -560,12 +577,12 @@ def _preview() -> rx.Component:
     return rx.vstack(
         rx.cond(
             s.can_import,
-            rx.callout(rx.text("All ", s.row_count, " lines of ", s.file_name, " are fine. Everyone will be invited by email."), icon="circle-check", color_scheme="green", width="100%"),
+            rx.callout(rx.text("All ", s.row_count, " lines in ", s.file_name, " are fine. Everyone will be invited by email."), icon="circle-check", color_scheme="green", width="100%"),
             rx.callout.root(
                 rx.callout.icon(rx.icon("triangle-alert")),
                 rx.vstack(
                     rx.text(
-                        rx.cond(s.row_count > 0, rx.text.span(s.error_rows, " of ", s.row_count, " lines of ", s.file_name, " need fixing. "), rx.text.span(s.file_name, " cannot be read. ")),
+                        rx.cond(s.row_count > 0, rx.text.span(rx.text.strong(s.error_rows, " of ", s.row_count), " lines in ", s.file_name, rx.cond(s.error_rows == 1, " has a problem. ", " have problems. ")), rx.text.span(s.file_name, " cannot be read. ")),
                         "Nothing is imported until every line is right: fix the file and check it again.",
                         size="2",
                     ),
@@ -583,7 +600,7 @@ def _preview() -> rx.Component:
             rx.box(
                 rx.table.root(
                     rx.table.header(rx.table.row(
-                        *[rx.table.column_header_cell(h) for h in ("Line", "Person", "Roles", "Department", "Groups", "Hire date", "Time zone", "")]
+                        *[rx.table.column_header_cell(h) for h in ("Line", "Person", "Roles", "Department", "Groups", "Hire date", "Time zone", "Check")]
                     )),
                     rx.table.body(rx.foreach(s.visible_rows, lambda r: rx.table.row(
                         rx.table.cell(rx.text(r.line, color_scheme="gray", size="1")),
@@ -614,6 +631,7 @@ def _preview() -> rx.Component:
         )),
         rx.hstack(
             rx.cond(s.can_import, rx.button(rx.icon("user-plus", size=16), "Import ", s.row_count, rx.cond(s.row_count == 1, " person", " people"), on_click=s.start_import, loading=s.importing, id="import-commit")),
+            rx.cond(s.draft != "", rx.button(rx.icon("pencil", size=14), "Edit the lines", variant="soft", on_click=s.edit_again)),
             rx.button("Start over", variant="soft", color_scheme="gray", on_click=s.reset_import),
             spacing="3",
         ),

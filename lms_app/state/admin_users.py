@@ -86,6 +86,12 @@ class AdminUsersState(ActorMixin, rx.State):
         return bool(self.search.strip()) or self.role_filter != ALL or self.status_filter != ALL or self.department_filter != ALL
 
     @rx.var
+    def header_note(self) -> str:
+        mode = {"closed": "invitation only", "domains": "open to " + (self.registration_domains or "some domains"), "approval": "open, with approval"}
+        people = "Nobody matches" if self.total == 0 and self.filtered else f"{self.total} {'person' if self.total == 1 else 'people'}{' match' if self.filtered else ''}"
+        return f"{people} · Sign-up: {mode.get(self.registration_mode, self.registration_mode)}"
+
+    @rx.var
     def registration_summary(self) -> str:
         label = MODE_LABELS.get(self.registration_mode, "")
         if self.registration_mode == "domains" and self.registration_domains:
@@ -263,8 +269,8 @@ class AdminUserState(ActorMixin, rx.State):
         return profile.timezones()
 
     @rx.var(cache=True)
-    def locales(self) -> list[str]:
-        return list(profile.LOCALES)
+    def locales(self) -> list[Option]:
+        return [Option(code, name) for code, name in profile.LOCALES.items()]
 
     @rx.var
     def initials(self) -> str:
@@ -425,6 +431,7 @@ class AdminImportState(ActorMixin, rx.State):
     only_errors: bool = False
     imported: int = 0
     importing: bool = False
+    draft: str = ""  # pasted text, to edit again after the check (never an uploaded file)
 
     @rx.var
     def can_import(self) -> bool:
@@ -459,6 +466,12 @@ class AdminImportState(ActorMixin, rx.State):
     @rx.event
     def reset_import(self):
         self._clear()
+        self.draft = ""
+
+    @rx.event
+    def edit_again(self):
+        """Back to the sources, the pasted lines still in the box."""
+        self._clear()
 
     def _clear(self) -> None:
         self._csv, self.file_name, self.rows, self.file_errors, self.ignored_columns = "", "", [], [], []
@@ -472,7 +485,9 @@ class AdminImportState(ActorMixin, rx.State):
     @rx.event
     @signed_in
     def check_text(self, session: Session, actor: Actor, form: dict):
-        self._preview(session, actor, form.get("csv", ""), "pasted text")
+        text = form.get("csv", "")
+        self._preview(session, actor, text, "the pasted lines")
+        self.draft = text
 
     @signed_in
     def _check_upload(self, session: Session, actor: Actor, text: str, name: str):

@@ -70,6 +70,7 @@ def test_people_list_filters_and_pages(demo, session):
     browser.call(AdminUsersState, "load")
     state = browser.state(AdminUsersState)
     assert state.total == 24 and len(state.rows) == 24 and state.page_count == 1
+    assert state.header_note == "24 people · Sign-up: invitation only"
     assert {"admin", "instructor", "manager", "learner"} <= set(state.role_options)
     assert [o.label.strip() for o in state.department_options] == ["Field Operations", "Sales", "Retail Stores"]
     ada = next(r for r in state.rows if r.email == ADMIN)
@@ -302,6 +303,8 @@ def test_import_preview_then_commit(demo, session, engine):
     assert toast_text(result).startswith("Nobody was imported.")
     assert user_by_email(engine, "ok@example.com") is None
 
+    browser.call(AdminImportState, "edit_again")
+    assert not state.checked and state.draft == BAD  # the pasted lines come back to be fixed
     browser.call(AdminImportState, "check_text", {"csv": GOOD})
     assert state.can_import and state.row_count == 2
     assert [(r.name, r.roles) for r in state.rows] == [("Sam Rivera", "learner"), ("Tia, the trainer", "instructor, learner")]
