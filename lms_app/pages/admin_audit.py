@@ -26,25 +26,26 @@ def _labelled(label: str, control: rx.Component) -> rx.Component:
 
 
 def _filters() -> rx.Component:
+    wide = rx.breakpoints(initial="span 2", md="span 1")
     return rx.card(
         rx.grid(
-            _labelled("Category", rx.select.root(
+            rx.box(_labelled("Category", rx.select.root(
                 rx.select.trigger(width="100%", id="audit-category"),
                 rx.select.content(*[rx.select.item(label, value=key) for key, label in CATEGORY_OPTIONS]),
                 value=S.category,
                 on_change=S.set_category,
-            )),
-            _labelled("Person", rx.input(
+            )), grid_column=wide),
+            rx.box(_labelled("Person", rx.input(
                 rx.input.slot(rx.icon("search", size=16)),
                 placeholder="Name or email",
                 value=S.person,
                 on_change=S.set_person,
                 width="100%",
                 id="audit-person",
-            )),
+            )), grid_column=wide),
             _labelled("From", rx.input(type="date", value=S.date_from, on_change=S.set_date_from, width="100%", id="audit-from")),
             _labelled("To", rx.input(type="date", value=S.date_to, on_change=S.set_date_to, width="100%", id="audit-to")),
-            columns=rx.breakpoints(initial="1", xs="2", md="4"),
+            columns=rx.breakpoints(initial="2", md="4"),
             spacing="3",
             width="100%",
         ),
@@ -70,7 +71,7 @@ def _table_row(r: dict) -> rx.Component:
             rx.text(r["who"], size="2", color_scheme="gray"),
         )),
         rx.table.cell(_what(r)),
-        rx.table.cell(rx.text(r["target"], size="2", word_break="break-word")),
+        rx.table.cell(rx.text(r["target"], size="2")),
         rx.table.cell(rx.text(r["ip"], size="2", color_scheme="gray", white_space="nowrap"), display=_WIDE),
         rx.table.cell(rx.icon_button(rx.icon("chevron-right", size=16), variant="ghost", aria_label="Show details", on_click=S.show_event(r["seq"]).stop_propagation)),
         on_click=S.show_event(r["seq"]),
@@ -87,7 +88,7 @@ def _table() -> rx.Component:
                 rx.table.column_header_cell("Who"),
                 rx.table.column_header_cell("What"),
                 rx.table.column_header_cell("Target"),
-                rx.table.column_header_cell("IP address", display=_WIDE),
+                rx.table.column_header_cell("IP address", display=_WIDE, white_space="nowrap"),
                 rx.table.column_header_cell("", width="44px"),
             )),
             rx.table.body(rx.foreach(S.rows, _table_row)),
@@ -154,8 +155,48 @@ def _detail_line(label: str, value) -> rx.Component:
 def _change_row(c: dict) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(rx.text(c["field"], weight="medium")),
-        rx.table.cell(rx.text(c["before"], color_scheme="gray", word_break="break-word")),
-        rx.table.cell(rx.text(c["after"], word_break="break-word")),
+        rx.table.cell(rx.text(c["before"], color_scheme="gray")),
+        rx.table.cell(rx.text(c["after"])),
+    )
+
+
+def _change_pair(c: dict) -> rx.Component:
+    """On a phone: the field's name, then before and after side by side."""
+    return rx.vstack(
+        rx.text(c["field"], size="1", weight="medium", color_scheme="gray"),
+        rx.grid(
+            rx.text(c["before"], size="2", color_scheme="gray", overflow_wrap="anywhere"),
+            rx.icon("arrow-right", size=14, color=rx.color("gray", 9), margin_top="3px"),
+            rx.text(c["after"], size="2", overflow_wrap="anywhere"),
+            columns="1fr auto 1fr",
+            spacing="2",
+            width="100%",
+        ),
+        spacing="1",
+        width="100%",
+        padding_y="2",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def _changes() -> rx.Component:
+    return rx.fragment(
+        rx.box(
+            rx.table.root(
+                rx.table.header(rx.table.row(
+                    rx.table.column_header_cell("Field"), rx.table.column_header_cell("Before"), rx.table.column_header_cell("After"),
+                )),
+                rx.table.body(rx.foreach(S.detail_changes, _change_row)),
+                variant="surface",
+                size="1",
+                width="100%",
+            ),
+            display=["none", "block"],
+            overflow_x="auto",
+            width="100%",
+            id="audit-changes",
+        ),
+        rx.vstack(rx.foreach(S.detail_changes, _change_pair), spacing="0", width="100%", display=["flex", "none"]),
     )
 
 
@@ -164,7 +205,7 @@ def _details() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(d["sentence"], size="4"),
-            rx.dialog.description(rx.text("Event #", d["seq"], " · ", d["when"]), size="2", color_scheme="gray", margin_bottom="4"),
+            rx.dialog.description(rx.text("Event #", d["seq"], " · ", d["when"]), size="2", color_scheme="gray", margin_bottom="16px"),
             rx.data_list.root(
                 _detail_line("Who", rx.cond(d["who_email"] != "", rx.text(d["who"], " · ", d["who_email"]), rx.text(d["who"]))),
                 _detail_line("Category", rx.badge(d["category"], variant="soft", color_scheme="gray")),
@@ -173,26 +214,13 @@ def _details() -> rx.Component:
                 orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
                 size="2",
             ),
-            rx.heading("What changed", size="3", margin_top="5", margin_bottom="2"),
+            rx.heading("What changed", size="3", margin_top="24px", margin_bottom="8px"),
             rx.cond(
                 S.detail_changes.length() > 0,
-                rx.box(
-                    rx.table.root(
-                        rx.table.header(rx.table.row(
-                            rx.table.column_header_cell("Field"), rx.table.column_header_cell("Before"), rx.table.column_header_cell("After"),
-                        )),
-                        rx.table.body(rx.foreach(S.detail_changes, _change_row)),
-                        variant="surface",
-                        size="1",
-                        width="100%",
-                    ),
-                    overflow_x="auto",
-                    width="100%",
-                    id="audit-changes",
-                ),
+                _changes(),
                 rx.text("This event records no field changes.", size="2", color_scheme="gray"),
             ),
-            rx.flex(rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")), justify="end", margin_top="5"),
+            rx.flex(rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")), justify="end", margin_top="24px"),
             max_width="620px",
             id="audit-details",
         ),
@@ -219,14 +247,14 @@ def admin_audit() -> rx.Component:
     return rx.vstack(
         page_header(
             "Audit trail",
-            "Every sign-in, change and export, in order. Each event is chained to the one before it, so edits show.",
+            "Every sign-in, change and export, in order and tamper-evident.",
             rx.button(rx.icon("shield-check", size=16), "Verify integrity", variant="soft", on_click=S.verify, id="audit-verify"),
             rx.button(rx.icon("download", size=16), "Export CSV", on_click=S.export, id="audit-export"),
         ),
         _verify_callout(),
         _filters(),
-        rx.cond(S.filtered, rx.button(rx.icon("x", size=14), "Clear filters", variant="ghost", size="1", on_click=S.clear_filters), rx.fragment()),
-        rx.cond(S.loaded, _results(), rx.center(rx.spinner(size="3"), padding_y="9", width="100%")),
+        rx.cond(S.filtered & (S.total > 0), rx.button(rx.icon("x", size=14), "Clear filters", variant="ghost", size="1", on_click=S.clear_filters), rx.fragment()),
+        rx.cond(S.loaded, _results(), rx.center(rx.spinner(size="3"), padding_y="64px", width="100%")),
         _details(),
         width="100%",
         spacing="4",

@@ -332,7 +332,8 @@ def changes(event: AuditEvent) -> list[Change]:
     before, after = event.before or {}, event.after or {}
     keys = [k for k in dict.fromkeys([*before, *after]) if k not in _HIDDEN_FIELDS]
     if event.before is None:
-        return [Change(_field_label(k), "—", show_value(k, after.get(k))) for k in keys]
+        # A creation: only the values that were set.
+        return [Change(_field_label(k), "—", show_value(k, after.get(k))) for k in keys if not _empty(after.get(k))]
     return [
         Change(_field_label(k), show_value(k, before.get(k)), show_value(k, after.get(k)))
         for k in keys
