@@ -3,10 +3,11 @@ the CSV export. Every handler goes through services/audit_log.py, which checks a
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import reflex as rx
 from sqlmodel import Session
 
-from lms_app.models import utcnow
 from lms_app.services import audit_log
 from lms_app.services.errors import Invalid
 from lms_app.services.permissions import Actor
@@ -139,7 +140,7 @@ class AdminAuditState(ActorMixin, rx.State):
     def export(self, session: Session, actor: Actor):
         data = audit_log.export_events(session, actor, category=self.category, person=self.person,
                                        date_from=self.date_from, date_to=self.date_to)
-        filename = f"audit-trail-{utcnow():%Y-%m-%d}.csv"
+        filename = f"audit-trail-{datetime.now(timezone.utc):%Y-%m-%d}.csv"
         self._search(session, actor)  # the export is an event too
         return [rx.download(data=data, filename=filename, mime_type="text/csv"), rx.toast.success("The CSV file is downloading.")]
 
