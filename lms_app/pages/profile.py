@@ -42,7 +42,7 @@ def profile_page() -> rx.Component:
                     form_field("Name", rx.input(name="name", default_value=ProfileState.name, key=ProfileState.name, width="100%", required=True)),
                     rx.grid(
                         form_field("Time zone", rx.select(ProfileState.timezones, name="timezone", value=ProfileState.timezone, on_change=ProfileState.pick_timezone, width="100%", id="profile-timezone"), "Dates and due dates are shown in this zone."),
-                        form_field("Language", rx.select(ProfileState.locales, name="locale", value=ProfileState.locale, on_change=ProfileState.pick_locale, width="100%")),
+                        form_field("Language", rx.select(ProfileState.locales, name="locale", value=ProfileState.locale, on_change=ProfileState.pick_locale, width="100%", id="profile-locale")),
                         columns=rx.breakpoints(initial="1", sm="2"),
                         spacing="4",
                         width="100%",

@@ -1,0 +1,9 @@
+"""Benchmarks: `make bench` (all areas) or `make bench AREA=foundation`. Not part of `make test`.
+
+Each area is a module with a `run()` that reports its figures through bench.common.report.
+"""
+
+# area name -> module (each later issue appends its own area)
+AREAS: dict[str, str] = {
+    "foundation": "bench.foundation",
+}
