@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from lms_app.api import auth
+from lms_app.api import auth, worker
 
 
 def build_api() -> FastAPI:
     api = FastAPI(title="LMS API", docs_url=None, redoc_url=None, openapi_url=None)
     api.include_router(auth.router)
+    worker.install(api)
     return api
