@@ -33,7 +33,7 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
 WARMUP = 3
 LEARNER = "leo@example.com"
 TIMEZONES = ("Europe/Berlin", "Europe/Paris")
-LOCALES = ("de", "fr")
+LANGUAGES = ("Deutsch", "Français")  # as the select shows them
 PG_URL = os.environ.get("LMS_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 Step = Callable[[FrameMeter], dict]
@@ -65,7 +65,7 @@ def _event_and_memory(tmp: Path) -> None:
                 with chromium() as browser:
                     base = _measure(browser, lambda page: _counter_event(page, counter.url))
                     timezone = _measure(browser, lambda page: _profile_select_event(page, lms.url, "#profile-timezone", TIMEZONES))
-                    locale = _measure(browser, lambda page: _profile_select_event(page, lms.url, "#profile-locale", LOCALES))
+                    locale = _measure(browser, lambda page: _profile_select_event(page, lms.url, "#profile-locale", LANGUAGES))
                 lms_rss, lms_workers = lms.worker_peak_rss_kb()
                 counter_rss, counter_workers = counter.worker_peak_rss_kb()
             finally:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from lms_app.locales import LANGUAGES, TIME_ZONES
+
+# Table columns a phone has no room for: shown from tablet widths up.
+WIDE_ONLY = ["none", "none", "table-cell"]
+
 
 def page_header(title: str, subtitle: str | rx.Var = "", *actions) -> rx.Component:
     return rx.flex(
@@ -70,3 +75,73 @@ def form_field(label: str, control: rx.Component, hint: str = "") -> rx.Componen
 
 def status_badge(active: rx.Var, on: str = "Active", off: str = "Inactive") -> rx.Component:
     return rx.cond(active, rx.badge(on, color_scheme="green", variant="soft"), rx.badge(off, color_scheme="gray", variant="soft"))
+
+
+def _static_select(options: list[tuple[str, str]], id: str | None = None, **props) -> rx.Component:
+    # Items known at build time are compiled into the page, not carried in a state.
+    return rx.select.root(
+        rx.select.trigger(width="100%", id=id),
+        rx.select.content(*[rx.select.item(label, value=value) for value, label in options]),
+        **props,
+    )
+
+
+def time_zone_select(**props) -> rx.Component:
+    return _static_select([(tz, tz.replace("_", " ")) for tz in TIME_ZONES], **props)
+
+
+def language_select(**props) -> rx.Component:
+    return _static_select(list(LANGUAGES.items()), **props)
+
+
+def form_dialog(title, *fields: rx.Component, submit: str, on_submit, open, on_open_change, description: str = "",
+                trigger: rx.Component | None = None, submit_id: str | None = None, max_width: str = "480px",
+                reset_on_submit: bool = False) -> rx.Component:
+    """A dialog holding one form: title, optional description, the fields, Cancel and submit."""
+    return rx.dialog.root(
+        rx.dialog.trigger(trigger) if trigger is not None else rx.fragment(),
+        rx.dialog.content(
+            rx.dialog.title(title),
+            rx.dialog.description(description, size="2", color_scheme="gray") if description else rx.fragment(),
+            rx.form(
+                rx.vstack(
+                    *fields,
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                        rx.button(submit, type="submit", id=submit_id),
+                        justify="end",
+                        spacing="3",
+                        width="100%",
+                        margin_top="8px",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=on_submit,
+                reset_on_submit=reset_on_submit,
+            ),
+            max_width=max_width,
+        ),
+        open=open,
+        on_open_change=on_open_change,
+    )
+
+
+def confirm_dialog(title, text, confirm: rx.Component, open, on_open_change, trigger: rx.Component | None = None) -> rx.Component:
+    """Ask before something hard to undo: the question, what it does, Cancel and the action."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(trigger) if trigger is not None else rx.fragment(),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(text, size="2"),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                confirm,
+                justify="end",
+                spacing="3",
+                margin_top="16px",
+            ),
+            max_width="440px",
+        ),
+        open=open,
+        on_open_change=on_open_change,
+    )

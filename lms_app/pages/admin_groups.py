@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from lms_app.components.ui import empty_state, form_field, page_header
+from lms_app.components.ui import WIDE_ONLY, confirm_dialog, empty_state, form_dialog, form_field, page_header
 from lms_app.page_registry import page
 from lms_app.state.admin_groups import AdminGroupsState, DepartmentRow, GroupCard, PersonView
 
@@ -98,31 +98,14 @@ def _group_card(g: GroupCard) -> rx.Component:
 
 def _create_group_dialog() -> rx.Component:
     s = AdminGroupsState
-    return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("plus", size=16), "New group", id="new-group")),
-        rx.dialog.content(
-            rx.dialog.title("New group"),
-            rx.dialog.description("A cohort or any set of people: a class, new hires, a project team.", size="2", color_scheme="gray"),
-            rx.form(
-                rx.vstack(
-                    form_field("Name", rx.input(name="name", required=True, width="100%")),
-                    form_field("Description", rx.input(name="description", width="100%")),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button("Create group", type="submit"),
-                        justify="end",
-                        spacing="3",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=s.create_group,
-                reset_on_submit=True,
-            ),
-            max_width="440px",
-        ),
-        open=s.create_group_open,
-        on_open_change=s.set_create_group_open,
+    return form_dialog(
+        "New group",
+        form_field("Name", rx.input(name="name", required=True, width="100%")),
+        form_field("Description", rx.input(name="description", width="100%")),
+        description="A cohort or any set of people: a class, new hires, a project team.",
+        trigger=rx.button(rx.icon("plus", size=16), "New group", id="new-group"),
+        submit="Create group", on_submit=s.create_group, reset_on_submit=True,
+        open=s.create_group_open, on_open_change=s.set_create_group_open, max_width="440px",
     )
 
 
@@ -226,7 +209,7 @@ def _department_row(d: DepartmentRow) -> rx.Component:
             ),
         ),
         rx.table.cell(d.members, text_align="right"),
-        rx.table.cell(_manager_names(d.managers), display=["none", "table-cell"]),
+        rx.table.cell(_manager_names(d.managers), display=WIDE_ONLY),
         rx.table.cell(
             rx.menu.root(
                 rx.menu.trigger(rx.icon_button(rx.icon("ellipsis", size=16), variant="ghost", color_scheme="gray", size="1", aria_label="Actions for " + d.name)),
@@ -248,33 +231,16 @@ def _department_row(d: DepartmentRow) -> rx.Component:
 
 def _department_form() -> rx.Component:
     s = AdminGroupsState
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(rx.cond(s.dept_form_id != "", "Rename or move the department", "New department")),
-            rx.form(
-                rx.vstack(
-                    form_field("Name", rx.input(name="name", default_value=s.dept_form_name, key="dname-" + s.dept_form_id, required=True, width="100%")),
-                    form_field("Inside", rx.select.root(
-                        rx.select.trigger(width="100%"),
-                        rx.select.content(rx.foreach(s.parent_options, lambda o: rx.select.item(o.label, value=o.value))),
-                        name="parent", value=s.dept_form_parent, on_change=s.pick_dept_parent,
-                    ), "A department cannot sit inside itself or its own sub-departments."),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button("Save", type="submit"),
-                        justify="end",
-                        spacing="3",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=s.save_department,
-                reset_on_submit=False,
-            ),
-            max_width="460px",
-        ),
-        open=s.dept_form_open,
-        on_open_change=s.set_dept_form_open,
+    return form_dialog(
+        rx.cond(s.dept_form_id != "", "Rename or move the department", "New department"),
+        form_field("Name", rx.input(name="name", default_value=s.dept_form_name, key="dname-" + s.dept_form_id, required=True, width="100%")),
+        form_field("Inside", rx.select.root(
+            rx.select.trigger(width="100%"),
+            rx.select.content(rx.foreach(s.parent_options, lambda o: rx.select.item(o.label, value=o.value))),
+            name="parent", value=s.dept_form_parent, on_change=s.pick_dept_parent,
+        ), "A department cannot sit inside itself or its own sub-departments."),
+        submit="Save", on_submit=s.save_department,
+        open=s.dept_form_open, on_open_change=s.set_dept_form_open, max_width="460px",
     )
 
 
@@ -307,22 +273,10 @@ def _department_managers() -> rx.Component:
 
 def _delete_department_dialog() -> rx.Component:
     s = AdminGroupsState
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete “", s.delete_dept_name, "”?"),
-            rx.alert_dialog.description(
-                rx.cond(s.delete_dept_members == "0", "Nobody is in it.", rx.text.span(s.delete_dept_members, " people in it keep their accounts and are left without a department.")),
-                size="2",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.button("Delete", color_scheme="red", on_click=s.delete_department(s.delete_dept_id), id="delete-department-confirm"),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-            ),
-            max_width="440px",
-        ),
+    return confirm_dialog(
+        rx.text.span("Delete “", s.delete_dept_name, "”?"),
+        rx.cond(s.delete_dept_members == "0", "Nobody is in it.", rx.text.span(s.delete_dept_members, " people in it keep their accounts and are left without a department.")),
+        rx.button("Delete", color_scheme="red", on_click=s.delete_department(s.delete_dept_id), id="delete-department-confirm"),
         open=s.delete_dept_open,
         on_open_change=s.set_delete_dept_open,
     )
@@ -338,7 +292,7 @@ def _departments_tab() -> rx.Component:
                     rx.table.header(rx.table.row(
                         rx.table.column_header_cell("Department"),
                         rx.table.column_header_cell("People", text_align="right"),
-                        rx.table.column_header_cell("Managers", display=["none", "table-cell"]),
+                        rx.table.column_header_cell("Managers", display=WIDE_ONLY),
                         rx.table.column_header_cell(""),
                     )),
                     rx.table.body(rx.foreach(s.departments, _department_row)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from lms_app.components.ui import form_field, page_header, section
+from lms_app.components.ui import form_dialog, form_field, page_header, section
 from lms_app.page_registry import page
 from lms_app.state.admin_roles import AdminRolesState, Cell, MatrixRow, RoleCard
 
@@ -82,82 +82,48 @@ def _matrix() -> rx.Component:
 
 def _create_dialog() -> rx.Component:
     s = AdminRolesState
-    return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("plus", size=16), "New role", id="new-role")),
-        rx.dialog.content(
-            rx.dialog.title("New role"),
-            rx.dialog.description("Pick what people holding this role may do. You give roles to people from their page.", size="2", color_scheme="gray"),
-            rx.form(
-                rx.vstack(
-                    form_field("Name", rx.input(name="name", placeholder="e.g. content reviewer", required=True, width="100%")),
-                    form_field("Description", rx.input(name="description", placeholder="What the role is for", width="100%")),
-                    rx.text("Permissions", size="2", weight="medium"),
-                    rx.scroll_area(
-                        rx.vstack(
-                            rx.foreach(s.catalog, lambda p: rx.el.label(
-                                rx.hstack(
-                                    rx.checkbox(name="perm:" + p.name, margin_top="2px"),
-                                    rx.vstack(rx.code(p.name, size="1", variant="ghost"), rx.text(p.description, size="1", color_scheme="gray"), spacing="0"),
-                                    spacing="3",
-                                    align="start",
-                                ),
-                                style={"cursor": "pointer"},
-                            )),
-                            spacing="3",
-                            padding_right="12px",
-                        ),
-                        type="auto",
-                        scrollbars="vertical",
-                        max_height="300px",
-                    ),
+    return form_dialog(
+        "New role",
+        form_field("Name", rx.input(name="name", placeholder="e.g. content reviewer", required=True, width="100%")),
+        form_field("Description", rx.input(name="description", placeholder="What the role is for", width="100%")),
+        rx.text("Permissions", size="2", weight="medium"),
+        rx.scroll_area(
+            rx.vstack(
+                rx.foreach(s.catalog, lambda p: rx.el.label(
                     rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button("Create role", type="submit", id="create-role"),
-                        justify="end",
+                        rx.checkbox(name="perm:" + p.name, margin_top="2px"),
+                        rx.vstack(rx.code(p.name, size="1", variant="ghost"), rx.text(p.description, size="1", color_scheme="gray"), spacing="0"),
                         spacing="3",
-                        width="100%",
+                        align="start",
                     ),
-                    spacing="3",
-                ),
-                on_submit=s.create,
-                reset_on_submit=False,
+                    style={"cursor": "pointer"},
+                )),
+                spacing="3",
+                padding_right="12px",
             ),
-            max_width="520px",
+            type="auto",
+            scrollbars="vertical",
+            max_height="300px",
         ),
-        open=s.create_open,
-        on_open_change=s.set_create_open,
+        description="Pick what people holding this role may do. You give roles to people from their page.",
+        trigger=rx.button(rx.icon("plus", size=16), "New role", id="new-role"),
+        submit="Create role", submit_id="create-role", on_submit=s.create,
+        open=s.create_open, on_open_change=s.set_create_open, max_width="520px",
     )
 
 
 def _edit_dialog() -> rx.Component:
     s = AdminRolesState
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(rx.cond(s.edit_builtin, "Describe the role", "Rename or describe the role")),
-            rx.form(
-                rx.vstack(
-                    rx.cond(
-                        s.edit_builtin,
-                        rx.text("Built-in roles keep their name and permissions.", size="2", color_scheme="gray"),
-                        form_field("Name", rx.input(name="name", default_value=s.edit_name, key="name-" + s.edit_id, required=True, width="100%")),
-                    ),
-                    form_field("Description", rx.input(name="description", default_value=s.edit_description, key="desc-" + s.edit_id, width="100%")),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button("Save", type="submit"),
-                        justify="end",
-                        spacing="3",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=s.save_edit,
-                reset_on_submit=False,
-            ),
-            max_width="440px",
+    return form_dialog(
+        rx.cond(s.edit_builtin, "Describe the role", "Rename or describe the role"),
+        rx.cond(
+            s.edit_builtin,
+            rx.text("Built-in roles keep their name and permissions.", size="2", color_scheme="gray"),
+            form_field("Name", rx.input(name="name", default_value=s.edit_name, key="name-" + s.edit_id, required=True, width="100%")),
         ),
-        open=s.edit_open,
-        on_open_change=s.set_edit_open,
+        form_field("Description", rx.input(name="description", default_value=s.edit_description, key="desc-" + s.edit_id, width="100%")),
+        submit="Save", on_submit=s.save_edit,
+        open=s.edit_open, on_open_change=s.set_edit_open, max_width="440px",
     )
 
 

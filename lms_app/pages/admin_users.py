@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from lms_app.components.ui import empty_state, form_field, page_header, section
+from lms_app.components.ui import WIDE_ONLY, confirm_dialog, empty_state, form_dialog, form_field, language_select, page_header, section, time_zone_select
 from lms_app.page_registry import page
 from lms_app.pages.profile import session_table
 from lms_app.state.admin_users import ALL, AdminImportState, AdminUserState, AdminUsersState, PersonRow
@@ -90,22 +90,21 @@ def _person_cell(r: PersonRow) -> rx.Component:
 
 def _people_table() -> rx.Component:
     s = AdminUsersState
-    hide_small = ["none", "none", "table-cell"]
     return rx.box(
         rx.table.root(
             rx.table.header(rx.table.row(
                 rx.table.column_header_cell("Person"),
                 rx.table.column_header_cell("Roles"),
-                rx.table.column_header_cell("Department", display=hide_small),
+                rx.table.column_header_cell("Department", display=WIDE_ONLY),
                 rx.table.column_header_cell("Status"),
-                rx.table.column_header_cell("Last sign-in", display=hide_small),
+                rx.table.column_header_cell("Last sign-in", display=WIDE_ONLY),
             )),
             rx.table.body(rx.foreach(s.rows, lambda r: rx.table.row(
                 rx.table.cell(_person_cell(r)),
                 rx.table.cell(_role_badges(r.roles)),
-                rx.table.cell(r.department, display=hide_small),
+                rx.table.cell(r.department, display=WIDE_ONLY),
                 rx.table.cell(status_pill(r.status, r.status_label)),
-                rx.table.cell(rx.tooltip(rx.text(r.last_login, size="2"), content=r.last_login_full), display=hide_small, white_space="nowrap"),
+                rx.table.cell(rx.tooltip(rx.text(r.last_login, size="2"), content=r.last_login_full), display=WIDE_ONLY, white_space="nowrap"),
                 align="center",
             ))),
             variant="surface",
@@ -178,39 +177,21 @@ def _select_field(name: str, default, items: list[tuple[str, str]], dynamic=None
 
 def _invite_dialog() -> rx.Component:
     s = AdminUsersState
-    return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("user-plus", size=16), "Invite people", id="invite-open")),
-        rx.dialog.content(
-            rx.dialog.title("Invite someone"),
-            rx.dialog.description("They get an email with a link to choose their password. The link works once, for 7 days.", size="2", color_scheme="gray"),
-            rx.form(
-                rx.vstack(
-                    form_field("Email", rx.input(name="email", type="email", placeholder="name@example.com", required=True, width="100%")),
-                    form_field("Full name", rx.input(name="name", required=True, width="100%")),
-                    rx.grid(
-                        form_field("Role", _select_field("role", "learner", [], (s.role_options, lambda r: rx.select.item(r, value=r)))),
-                        form_field("Department", _select_field("department", "none", [("none", "No department")], (s.department_options, lambda d: rx.select.item(d.label, value=d.value)))),
-                        columns=rx.breakpoints(initial="1", sm="2"),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button("Send invitation", type="submit", id="invite-send"),
-                        justify="end",
-                        spacing="3",
-                        width="100%",
-                        margin_top="8px",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=s.invite,
-                reset_on_submit=False,
-            ),
-            max_width="520px",
+    return form_dialog(
+        "Invite someone",
+        form_field("Email", rx.input(name="email", type="email", placeholder="name@example.com", required=True, width="100%")),
+        form_field("Full name", rx.input(name="name", required=True, width="100%")),
+        rx.grid(
+            form_field("Role", _select_field("role", "learner", [], (s.role_options, lambda r: rx.select.item(r, value=r)))),
+            form_field("Department", _select_field("department", "none", [("none", "No department")], (s.department_options, lambda d: rx.select.item(d.label, value=d.value)))),
+            columns=rx.breakpoints(initial="1", sm="2"),
+            spacing="3",
+            width="100%",
         ),
-        open=s.invite_open,
-        on_open_change=s.set_invite_open,
+        description="They get an email with a link to choose their password. The link works once, for 7 days.",
+        trigger=rx.button(rx.icon("user-plus", size=16), "Invite people", id="invite-open"),
+        submit="Send invitation", submit_id="invite-send", on_submit=s.invite,
+        open=s.invite_open, on_open_change=s.set_invite_open, max_width="520px",
     )
 
 
@@ -221,51 +202,34 @@ def _registration_dialog() -> rx.Component:
         ("domains", "Email domains", "Anyone with an address at the domains below may create an account."),
         ("approval", "With approval", "Anyone may ask for an account; an administrator approves it first."),
     ]
-    return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("door-open", size=16), "Registration", variant="soft", id="registration-open")),
-        rx.dialog.content(
-            rx.dialog.title("Self-registration"),
-            rx.dialog.description("Can people create their own account from the sign-in page?", size="2", color_scheme="gray"),
-            rx.form(
-                rx.vstack(
-                    rx.radio_group.root(
-                        rx.vstack(
-                            *[rx.el.label(
-                                rx.hstack(
-                                    rx.radio_group.item(value=value, margin_top="3px"),
-                                    rx.vstack(rx.text(title, weight="medium", size="2"), rx.text(text, size="1", color_scheme="gray"), spacing="0"),
-                                    spacing="3",
-                                    align="start",
-                                ),
-                                style={"cursor": "pointer"},
-                            ) for value, title, text in modes],
-                            spacing="3",
-                        ),
-                        name="mode",
-                        value=s.registration_mode,
-                        on_change=s.pick_registration_mode,
-                    ),
-                    rx.cond(
-                        s.registration_mode == "domains",
-                        form_field("Email domains", rx.input(name="domains", default_value=s.registration_domains, placeholder="example.com, example.org", width="100%"),
-                                   "Separate several domains with commas."),
-                    ),
+    return form_dialog(
+        "Self-registration",
+        rx.radio_group.root(
+            rx.vstack(
+                *[rx.el.label(
                     rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button("Save", type="submit"),
-                        justify="end",
+                        rx.radio_group.item(value=value, margin_top="3px"),
+                        rx.vstack(rx.text(title, weight="medium", size="2"), rx.text(text, size="1", color_scheme="gray"), spacing="0"),
                         spacing="3",
-                        width="100%",
+                        align="start",
                     ),
-                    spacing="4",
-                ),
-                on_submit=s.save_registration,
-                reset_on_submit=False,
+                    style={"cursor": "pointer"},
+                ) for value, title, text in modes],
+                spacing="3",
             ),
-            max_width="480px",
+            name="mode",
+            value=s.registration_mode,
+            on_change=s.pick_registration_mode,
         ),
-        open=s.registration_open,
-        on_open_change=s.set_registration_open,
+        rx.cond(
+            s.registration_mode == "domains",
+            form_field("Email domains", rx.input(name="domains", default_value=s.registration_domains, placeholder="example.com, example.org", width="100%"),
+                       "Separate several domains with commas."),
+        ),
+        description="Can people create their own account from the sign-in page?",
+        trigger=rx.button(rx.icon("door-open", size=16), "Registration", variant="soft", id="registration-open"),
+        submit="Save", on_submit=s.save_registration,
+        open=s.registration_open, on_open_change=s.set_registration_open,
     )
 
 
@@ -306,37 +270,25 @@ def admin_users() -> rx.Component:
 def _confirm_status_change() -> rx.Component:
     s = AdminUserState
     deactivate = s.status != "deactivated"
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(rx.cond(
+    return confirm_dialog(
+        rx.cond(deactivate, "Deactivate " + s.name + "?", "Reactivate " + s.name + "?"),
+        rx.cond(
             deactivate,
-            rx.button(rx.icon("user-x", size=16), "Deactivate", color_scheme="red", variant="soft", id="deactivate-open"),
-            rx.button(rx.icon("user-check", size=16), "Reactivate", color_scheme="green", variant="soft", id="reactivate-open"),
-        )),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(rx.cond(deactivate, "Deactivate " + s.name + "?", "Reactivate " + s.name + "?")),
-            rx.alert_dialog.description(
-                rx.cond(
-                    deactivate,
-                    "They are signed out everywhere at once and cannot sign in until reactivated. Their history and records stay.",
-                    "They can sign in again with their current password.",
-                ),
-                size="2",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.cond(
-                    deactivate,
-                    rx.button("Deactivate", color_scheme="red", on_click=s.deactivate, id="deactivate-confirm"),
-                    rx.button("Reactivate", color_scheme="green", on_click=s.reactivate, id="reactivate-confirm"),
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-            ),
-            max_width="440px",
+            "They are signed out everywhere at once and cannot sign in until reactivated. Their history and records stay.",
+            "They can sign in again with their current password.",
+        ),
+        rx.cond(
+            deactivate,
+            rx.button("Deactivate", color_scheme="red", on_click=s.deactivate, id="deactivate-confirm"),
+            rx.button("Reactivate", color_scheme="green", on_click=s.reactivate, id="reactivate-confirm"),
         ),
         open=s.confirm_open,
         on_open_change=s.set_confirm_open,
+        trigger=rx.cond(
+            deactivate,
+            rx.button(rx.icon("user-x", size=16), "Deactivate", color_scheme="red", variant="soft", id="deactivate-open"),
+            rx.button(rx.icon("user-check", size=16), "Reactivate", color_scheme="green", variant="soft", id="reactivate-open"),
+        ),
     )
 
 
@@ -350,12 +302,8 @@ def _details_card() -> rx.Component:
                 rx.grid(
                     form_field("Name", rx.input(name="name", default_value=s.name, key=s.name, required=True, width="100%")),
                     form_field("Email", rx.input(name="email", type="email", default_value=s.email, key=s.email, required=True, width="100%")),
-                    form_field("Time zone", rx.select(s.timezones, name="timezone", value=s.timezone, on_change=s.pick_timezone, width="100%")),
-                    form_field("Language", rx.select.root(
-                        rx.select.trigger(width="100%"),
-                        rx.select.content(rx.foreach(s.locales, lambda o: rx.select.item(o.label, value=o.value))),
-                        name="locale", value=s.locale, on_change=s.pick_locale,
-                    )),
+                    form_field("Time zone", time_zone_select(name="timezone", value=s.timezone, on_change=s.pick_timezone)),
+                    form_field("Language", language_select(name="locale", value=s.locale, on_change=s.pick_locale)),
                     form_field("Hire date", rx.input(name="hire_date", type="date", default_value=s.hire_date, key=s.hire_date, width="100%")),
                     form_field("Department", rx.select.root(
                         rx.select.trigger(width="100%"),

@@ -9,7 +9,7 @@ import reflex as rx
 
 from lms_app.page_registry import PUBLIC, page
 from lms_app.state.auth import AuthState
-from lms_app.state.signin import SignInPagesState
+from lms_app.state.signin import PASSWORD_RULES, SignInPagesState
 
 
 def _card(title: str, subtitle, *children) -> rx.Component:
@@ -42,10 +42,11 @@ def _message() -> rx.Component:
     return rx.box(data_lms_message="", role="alert", class_name="lms-form-message", style={"display": "none"})
 
 
-def _input(name: str, label: str, type_: str = "text", autocomplete: str = "", **props) -> rx.Component:
+def _input(name: str, label: str, type_: str = "text", autocomplete: str = "", hint: str = "", **props) -> rx.Component:
     return rx.vstack(
         rx.text(label, as_="label", html_for=name, size="2", weight="medium"),
         rx.input(id=name, name=name, type=type_, auto_complete=autocomplete, required=True, size="3", width="100%", **props),
+        rx.text(hint, size="1", color_scheme="gray") if hint else rx.fragment(),
         spacing="1",
         width="100%",
     )
@@ -95,7 +96,7 @@ def register_page() -> rx.Component:
                 "/auth/register",
                 _input("name", "Full name", "text", "name"),
                 _input("email", "Work email", "email", "email"),
-                _input("password", "Password", "password", "new-password"),
+                _input("password", "Password", "password", "new-password", hint=PASSWORD_RULES),
                 _input("password2", "Password again", "password", "new-password"),
                 _message(),
                 _submit("Create account", "register"),
@@ -119,10 +120,10 @@ def forgot_page() -> rx.Component:
 def reset_page() -> rx.Component:
     return _card(
         "Choose a new password",
-        "At least 10 characters; not a common password and not your email address.",
+        "Choose the password you will sign in with from now on.",
         _form(
             "/auth/reset/confirm",
-            _input("password", "New password", "password", "new-password"),
+            _input("password", "New password", "password", "new-password", hint=PASSWORD_RULES),
             _input("password2", "New password again", "password", "new-password"),
             _message(),
             _submit("Save the new password", "save-password"),
@@ -141,7 +142,7 @@ def invitation_page() -> rx.Component:
             _form(
                 "/auth/invite/accept",
                 rx.text(rx.text.strong(SignInPagesState.invitee_email), size="2"),
-                _input("password", "Choose a password", "password", "new-password"),
+                _input("password", "Choose a password", "password", "new-password", hint=PASSWORD_RULES),
                 _input("password2", "Password again", "password", "new-password"),
                 _message(),
                 _submit("Set password and sign in", "accept-invitation"),

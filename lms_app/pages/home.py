@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from lms_app.components.ui import empty_state, section, stat_card
+from lms_app.components.ui import WIDE_ONLY, empty_state, section, stat_card
 from lms_app.page_registry import SIGNED_IN, page
 from lms_app.state.auth import AuthState
 from lms_app.state.home import AdminOverviewState, LearnerHomeState, TeamsState
@@ -64,8 +64,8 @@ def my_courses() -> rx.Component:
 def _member_row(m: dict) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.vstack(rx.text(m["name"], weight="medium"), rx.text(m["email"], size="1", color_scheme="gray"), spacing="0")),
-        rx.table.cell(m["department"]),
-        rx.table.cell(rx.tooltip(rx.text(m["last_login"]), content=m["last_login_full"])),
+        rx.table.cell(m["department"], display=WIDE_ONLY),
+        rx.table.cell(rx.tooltip(rx.text(m["last_login"]), content=m["last_login_full"]), display=WIDE_ONLY),
         rx.table.cell(rx.cond(m["status"] == "Active", rx.badge("Active", color_scheme="green", variant="soft"), rx.badge("Deactivated", color_scheme="gray", variant="soft"))),
     )
 
@@ -89,7 +89,7 @@ def my_teams() -> rx.Component:
             rx.input(rx.input.slot(rx.icon("search", size=16)), placeholder="Search people", value=TeamsState.search, on_change=TeamsState.set_search, max_width="320px", width="100%"),
             rx.box(
                 rx.table.root(
-                    rx.table.header(rx.table.row(rx.table.column_header_cell("Person"), rx.table.column_header_cell("Department"), rx.table.column_header_cell("Last sign-in"), rx.table.column_header_cell("Status"))),
+                    rx.table.header(rx.table.row(rx.table.column_header_cell("Person"), rx.table.column_header_cell("Department", display=WIDE_ONLY), rx.table.column_header_cell("Last sign-in", display=WIDE_ONLY), rx.table.column_header_cell("Status"))),
                     rx.table.body(rx.foreach(TeamsState.visible_members, _member_row)),
                     variant="surface",
                     width="100%",
@@ -114,7 +114,7 @@ def admin_overview() -> rx.Component:
             stat_card("Signed in this week", f["signed_in_7d"], "log-in", "distinct people"),
             stat_card("Awaiting approval", f["pending_approvals"], "user-plus", "self-registrations"),
             stat_card("Failed sign-ins", f["failed_logins_7d"], "shield-alert", "in the last 7 days"),
-            columns=rx.breakpoints(initial="1", sm="2", lg="4"),
+            columns=rx.breakpoints(initial="2", lg="4"),
             spacing="4",
             width="100%",
         ),
@@ -123,7 +123,7 @@ def admin_overview() -> rx.Component:
             stat_card("Groups", f["groups"], "users-round", ""),
             stat_card("Deactivated users", f["inactive_users"], "user-x", ""),
             stat_card("Background jobs", f["jobs_waiting"], "timer", rx.cond(f["jobs_dead"] > 0, f"{f['jobs_dead']} failed for good", "waiting to run")),
-            columns=rx.breakpoints(initial="1", sm="2", lg="4"),
+            columns=rx.breakpoints(initial="2", lg="4"),
             spacing="4",
             width="100%",
         ),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from lms_app.components.ui import form_field, page_header, section
+from lms_app.components.ui import form_field, language_select, page_header, section, time_zone_select
 from lms_app.page_registry import SIGNED_IN, page
 from lms_app.state.profile import ProfileState
+from lms_app.state.signin import PASSWORD_RULES
 
 
 def session_table(rows, on_revoke) -> rx.Component:
@@ -41,8 +42,8 @@ def profile_page() -> rx.Component:
                 rx.vstack(
                     form_field("Name", rx.input(name="name", default_value=ProfileState.name, key=ProfileState.name, width="100%", required=True)),
                     rx.grid(
-                        form_field("Time zone", rx.select(ProfileState.timezones, name="timezone", value=ProfileState.timezone, on_change=ProfileState.pick_timezone, width="100%", id="profile-timezone"), "Dates and due dates are shown in this zone."),
-                        form_field("Language", rx.select(ProfileState.locales, name="locale", value=ProfileState.locale, on_change=ProfileState.pick_locale, width="100%", id="profile-locale")),
+                        form_field("Time zone", time_zone_select(name="timezone", value=ProfileState.timezone, on_change=ProfileState.pick_timezone, id="profile-timezone"), "Dates and due dates are shown in this zone."),
+                        form_field("Language", language_select(name="locale", value=ProfileState.locale, on_change=ProfileState.pick_locale, id="profile-locale")),
                         columns=rx.breakpoints(initial="1", sm="2"),
                         spacing="4",
                         width="100%",
@@ -62,7 +63,7 @@ def profile_page() -> rx.Component:
                     rx.vstack(
                         form_field("Current password", rx.input(id="current_password", name="current_password", type="password", auto_complete="current-password", width="100%")),
                         rx.grid(
-                            form_field("New password", rx.input(id="new_password", name="new_password", type="password", auto_complete="new-password", width="100%"), "At least 10 characters; not a common password."),
+                            form_field("New password", rx.input(id="new_password", name="new_password", type="password", auto_complete="new-password", width="100%"), PASSWORD_RULES),
                             form_field("New password again", rx.input(id="new_password2", name="new_password2", type="password", auto_complete="new-password", width="100%")),
                             columns=rx.breakpoints(initial="1", sm="2"),
                             spacing="4",

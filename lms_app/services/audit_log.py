@@ -6,8 +6,6 @@ Writing events is services/audit.py's job; this module only reads (and records i
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -16,8 +14,10 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from lms_app.locales import LANGUAGES
 from lms_app.models import AuditEvent, User
 from lms_app.services import audit, timefmt
+from lms_app.services.csv_export import csv_text, in_batches
 from lms_app.services.errors import Invalid, NotFound
 from lms_app.services.permissions import Actor, require
 
@@ -102,7 +102,6 @@ FIELD_LABELS: dict[str, str] = {
 }
 _LIST_LIMIT = 10
 
-_LOCALES = {"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español"}
 # Technical keys kept in the row for investigators but meaningless on screen (database ids).
 _HIDDEN_FIELDS = {"session", "id", "user_id", "role_id", "group_id", "department_id"}
 
@@ -303,7 +302,7 @@ def show_value(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if key == "locale" and isinstance(value, str):
-        return _LOCALES.get(value, value)
+        return LANGUAGES.get(value, value)
     if key == "category" and isinstance(value, str) and value in CATEGORIES:
         return CATEGORIES[value][0]
     if isinstance(value, (list, tuple)):
@@ -513,12 +512,6 @@ def get_event(session: Session, actor: Actor, seq: int) -> AuditRow:
 CSV_COLUMNS = ["Event", "When", "When (UTC)", "Who", "Who (email)", "Action", "What happened", "Target", "IP address", "Changes"]
 
 
-def _cell(value: Any) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: names are typed by users."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def export_events(
     session: Session,
     actor: Actor,
@@ -537,33 +530,24 @@ def export_events(
     flt = AuditFilter(category, action_prefix, actor_text, target_text, person, date_from, date_to)
     tz = viewer_timezone(session, actor)
     conds = _conditions(actor, flt, tz)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    count = 0
-    batch: list[AuditEvent] = []
+    events = session.exec(select(AuditEvent).where(*conds).order_by(AuditEvent.seq.desc(), AuditEvent.id.desc())).yield_per(1000)
 
-    def flush() -> None:
-        labels = _target_labels(session, batch)
-        for event in batch:
-            row = _row(event, tz, labels)
-            writer.writerow([_cell(v) for v in (
-                row.seq, row.when, event.at.astimezone(timezone.utc).isoformat(timespec="seconds"),
-                "" if row.who == "—" else row.who, row.who_email, row.action, row.sentence,
-                "" if row.target == "—" else row.target, "" if row.ip == "—" else row.ip,
-                "; ".join(f"{c.field}: {c.before} → {c.after}" for c in row.changes),
-            )])
-        batch.clear()
+    def rows():
+        for batch in in_batches(events, 1000):
+            labels = _target_labels(session, batch)
+            for event in batch:
+                row = _row(event, tz, labels)
+                yield [
+                    row.seq, row.when, event.at.astimezone(timezone.utc).isoformat(timespec="seconds"),
+                    "" if row.who == "—" else row.who, row.who_email, row.action, row.sentence,
+                    "" if row.target == "—" else row.target, "" if row.ip == "—" else row.ip,
+                    "; ".join(f"{c.field}: {c.before} → {c.after}" for c in row.changes),
+                ]
 
-    for event in session.exec(select(AuditEvent).where(*conds).order_by(AuditEvent.seq.desc(), AuditEvent.id.desc())).yield_per(1000):
-        batch.append(event)
-        count += 1
-        if len(batch) >= 1000:
-            flush()
-    flush()
+    text, count = csv_text(CSV_COLUMNS, rows())
     audit.record(session, actor, "audit.exported", target_type="audit", target_label="Audit trail",
                  after={"rows": count, "format": "CSV", **flt.describe()})
-    return out.getvalue()
+    return text
 
 
 def verify_chain(session: Session, actor: Actor) -> audit.VerifyResult:

@@ -24,6 +24,11 @@ def _common_passwords() -> frozenset[str]:
         return frozenset(line.strip().lower() for line in fh if line.strip())
 
 
+def policy_text() -> str:
+    """The policy as the forms that ask for a new password state it."""
+    return f"At least {settings.PASSWORD_MIN_LENGTH} characters; not a common password and not your email address."
+
+
 def check_policy(password: str, email: str = "", name: str = "") -> None:
     """Raise Invalid with the reason when the password does not meet the policy."""
     if len(password) < settings.PASSWORD_MIN_LENGTH:

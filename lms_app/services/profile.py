@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from zoneinfo import available_timezones
 
 from sqlmodel import Session
 
+from lms_app.locales import LANGUAGES, is_time_zone
 from lms_app.models import User
 from lms_app.services import audit
 from lms_app.services.errors import Invalid
 from lms_app.services.permissions import Actor, require
-
-LOCALES = {"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español"}
-
-
-def timezones() -> list[str]:
-    return sorted(tz for tz in available_timezones() if "/" in tz and not tz.startswith(("Etc/", "SystemV/"))) + ["UTC"]
-
 
 def get_profile(session: Session, actor: Actor) -> User:
     require(actor, None)
@@ -31,9 +24,9 @@ def update_profile(session: Session, actor: Actor, *, name: str, timezone: str, 
         raise Invalid("Your name cannot be empty.")
     if len(name) > 200:
         raise Invalid("Your name must have at most 200 characters.")
-    if timezone not in available_timezones():
+    if not is_time_zone(timezone):
         raise Invalid("Choose a time zone from the list.")
-    if locale not in LOCALES:
+    if locale not in LANGUAGES:
         raise Invalid("Choose a language from the list.")
     before = {"name": user.name, "timezone": user.timezone, "locale": user.locale}
     user.name, user.timezone, user.locale = name, timezone, locale

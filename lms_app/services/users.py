@@ -8,17 +8,18 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import available_timezones
 
 from sqlalchemy import and_, delete, exists, func, or_, update
 from sqlmodel import Session, select
 
 from lms_app import settings
+from lms_app.locales import LANGUAGES, is_time_zone
 from lms_app.models import (
     Department,
     Group,
     GroupMember,
     Invitation,
+    LoginSession,
     Organization,
     Role,
     User,
@@ -26,12 +27,12 @@ from lms_app.models import (
     utcnow,
 )
 from lms_app.services import audit, auth, timefmt
+from lms_app.services.csv_export import csv_text, in_batches
 from lms_app.services.email import queue_email
 from lms_app.services.errors import Conflict, Invalid, NotFound, PermissionDenied
 from lms_app.services.groups import department_outline, descendant_ids
 from lms_app.services.passwords import check_policy, hash_password
 from lms_app.services.permissions import Actor, require
-from lms_app.services.profile import LOCALES
 from lms_app.services.setup import ensure_installation
 
 STATUSES = ("active", "invited", "pending", "deactivated")
@@ -335,9 +336,9 @@ def update_user(session: Session, actor: Actor, user_id: int, *, name: str, emai
     user = _user(session, actor, user_id)
     name = _clean_name(name)
     email = _clean_email(email)
-    if timezone not in available_timezones():
+    if not is_time_zone(timezone):
         raise Invalid("Choose a time zone from the list.")
-    if locale not in LOCALES:
+    if locale not in LANGUAGES:
         raise Invalid("Choose a language from the list.")
     hire = _parse_date(hire_date)
     dept = _department_or_none(session, actor, department_id)
@@ -405,6 +406,16 @@ def set_groups(session: Session, actor: Actor, user_id: int, group_ids: list[int
                  before={"groups": sorted(current.values(), key=str.lower)}, after={"groups": [g.name for g in groups]})
     session.flush()
     return [g.name for g in groups]
+
+
+def revoke_user_session(session: Session, actor: Actor, user_id: int, login_session_id: int) -> None:
+    """Sign one of this person's sessions out (from their admin page)."""
+    require(actor, "users.manage")
+    user = _user(session, actor, user_id)
+    login_session = session.get(LoginSession, login_session_id)
+    if login_session is None or login_session.user_id != user.id:
+        raise NotFound("That session no longer exists.")
+    auth.revoke_session(session, actor, login_session.id)
 
 
 def deactivate_user(session: Session, actor: Actor, user_id: int) -> int:
@@ -607,41 +618,25 @@ def export_users_csv(session: Session, actor: Actor, *, search: str = "", role: 
     require(actor, "users.view")
     stmt = _filtered(session, actor, search, role, department_id, group_id, status).order_by(func.lower(User.name), User.id)
     paths = {d_id: path for d_id, _, _, path in department_outline(session, actor.org_id)}
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(IMPORT_COLUMNS + EXPORT_ONLY_COLUMNS)
-    count = 0
-    batch: list[User] = []
 
-    def flush_batch() -> None:
-        ids = [u.id for u in batch]
-        roles = _current_roles(session, ids)
-        groups: dict[int, list[str]] = {}
-        for uid, gname in session.exec(select(GroupMember.user_id, Group.name).join(Group, Group.id == GroupMember.group_id).where(GroupMember.user_id.in_(ids)).order_by(Group.name)).all():
-            groups.setdefault(uid, []).append(gname)
-        for u in batch:
-            writer.writerow([
-                u.email, _csv_safe(u.name), ";".join(roles.get(u.id, [])), _csv_safe(paths.get(u.department_id, "")),
-                _csv_safe(";".join(groups.get(u.id, []))), u.hire_date.isoformat() if u.hire_date else "", u.timezone,
-                _status(u), u.last_login_at.isoformat(timespec="seconds") if u.last_login_at else "",
-            ])
-        batch.clear()
+    def rows():
+        for batch in in_batches((user for user, _ in session.exec(stmt).yield_per(500)), 500):
+            ids = [u.id for u in batch]
+            roles = _current_roles(session, ids)
+            groups: dict[int, list[str]] = {}
+            for uid, gname in session.exec(select(GroupMember.user_id, Group.name).join(Group, Group.id == GroupMember.group_id).where(GroupMember.user_id.in_(ids)).order_by(Group.name)).all():
+                groups.setdefault(uid, []).append(gname)
+            for u in batch:
+                yield [
+                    u.email, u.name, ";".join(roles.get(u.id, [])), paths.get(u.department_id, ""),
+                    ";".join(groups.get(u.id, [])), u.hire_date.isoformat() if u.hire_date else "", u.timezone,
+                    _status(u), u.last_login_at.isoformat(timespec="seconds") if u.last_login_at else "",
+                ]
 
-    for user, _ in session.exec(stmt).yield_per(500):
-        batch.append(user)
-        count += 1
-        if len(batch) >= 500:
-            flush_batch()
-    if batch:
-        flush_batch()
+    text, count = csv_text(IMPORT_COLUMNS + EXPORT_ONLY_COLUMNS, rows())
     filters = {k: v for k, v in {"search": search, "role": role, "department_id": department_id, "group_id": group_id, "status": status}.items() if v}
     audit.record(session, actor, "users.exported", target_type="users", target_label=f"{count} people", after={"count": count, "filters": filters})
-    return out.getvalue(), count
-
-
-def _csv_safe(value: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: neutralize them."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    return text, count
 
 
 # --- CSV import ---------------------------------------------------------------------------
@@ -731,7 +726,6 @@ def _validate_import(session: Session, actor: Actor, csv_text: str) -> ImportPre
         if path.lower() != name.lower():
             dept_by_name.setdefault(path.lower(), []).append(d_id)
     group_names = {n.lower() for n in session.exec(select(Group.name).where(Group.org_id == actor.org_id)).all()}
-    zones = available_timezones()
     emails_in_file: dict[str, int] = {}
     for _, row in raw_rows:
         e = auth.normalize_email(row.get("email", ""))
@@ -787,7 +781,7 @@ def _validate_import(session: Session, actor: Actor, csv_text: str) -> ImportPre
                 date.fromisoformat(row.hire_date)
             except ValueError:
                 errs.append(f"hire date “{row.hire_date}” is not a date like 2026-03-01")
-        if row.timezone and row.timezone not in zones:
+        if row.timezone and not is_time_zone(row.timezone):
             errs.append(f"unknown time zone “{row.timezone}” (use names like Europe/Paris)")
         if not row.timezone:
             row.timezone = org.default_timezone

@@ -9,7 +9,7 @@ from datetime import date
 import reflex as rx
 from sqlmodel import Session
 
-from lms_app.services import auth, profile, timefmt, users
+from lms_app.services import profile, timefmt, users
 from lms_app.services.permissions import Actor
 from lms_app.state.base import ActorMixin, cookie_token, signed_in
 from lms_app.state.profile import session_rows
@@ -264,14 +264,6 @@ class AdminUserState(ActorMixin, rx.State):
     sessions: list[dict[str, str]] = []
     confirm_open: bool = False
 
-    @rx.var(cache=True)
-    def timezones(self) -> list[str]:
-        return profile.timezones()
-
-    @rx.var(cache=True)
-    def locales(self) -> list[Option]:
-        return [Option(code, name) for code, name in profile.LOCALES.items()]
-
     @rx.var
     def initials(self) -> str:
         parts = [p for p in self.name.split() if p]
@@ -398,7 +390,7 @@ class AdminUserState(ActorMixin, rx.State):
     @rx.event
     @signed_in
     def revoke_session(self, session: Session, actor: Actor, login_session_id: str):
-        auth.revoke_session(session, actor, int(login_session_id))
+        users.revoke_user_session(session, actor, self._target(), int(login_session_id))
         self._fill(session, actor)
         return rx.toast.success("That session is signed out.")
 

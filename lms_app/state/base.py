@@ -62,11 +62,6 @@ def signed_in(fn: Callable) -> Callable:
     return wrapper
 
 
-def guarded(permission: str | None) -> Callable:
-    """Deprecated spelling kept until every state uses `signed_in`."""
-    return signed_in
-
-
 def public_handler(fn: Callable[..., Any]) -> Callable[..., Any]:
     """For the few handlers anyone may call (public pages): one session, errors as toasts."""
 

@@ -36,14 +36,6 @@ class ProfileState(ActorMixin, rx.State):
     sessions: list[dict[str, str]] = []
     password_message: str = ""
 
-    @rx.var(cache=True)
-    def timezones(self) -> list[str]:
-        return profile.timezones()
-
-    @rx.var(cache=True)
-    def locales(self) -> list[str]:
-        return list(profile.LOCALES)
-
     def _load_sessions(self, session: Session, actor: Actor) -> None:
         self.sessions = session_rows(session, actor, actor.user_id, cookie_token(self.router.headers.cookie), self.timezone)
 

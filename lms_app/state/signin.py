@@ -5,9 +5,12 @@ from __future__ import annotations
 import reflex as rx
 from sqlmodel import Session
 
-from lms_app.services import auth
+from lms_app.services import auth, passwords
 from lms_app.services.errors import DomainError
 from lms_app.state.base import public_handler
+
+# Shown under every new-password field; from the settings the service checks against.
+PASSWORD_RULES = passwords.policy_text()
 
 
 class SignInPagesState(rx.State):

@@ -361,7 +361,9 @@ def mailbox(lms_server) -> Mailbox:
 
 # --- the browser ---------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
+# Package scope: the sync API keeps an event loop running in the main thread until it stops,
+# and the tests after this package call asyncio.run().
+@pytest.fixture(scope="package")
 def browser():
     from playwright.sync_api import sync_playwright
 

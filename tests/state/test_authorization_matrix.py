@@ -7,21 +7,26 @@ A new page, handler or route without a row here fails `test_every_entry_point_ha
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import io
 import re
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import reflex as rx
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import Session, SQLModel, select
 
 from lms_app import db, settings
 from lms_app.api.app import build_api
-from lms_app.models import User
+from lms_app.models import Department, Group, GroupMember, LoginSession, Role, User
 from lms_app.page_registry import PAGES
-from lms_app.services import auth
+from lms_app.services import auth, groups, roles, users
 from lms_app.services.seed import DEMO_PASSWORD
 from lms_app.state.auth import AuthState
 from tests.state.harness import Browser, redirect_target, toast_text
@@ -46,6 +51,12 @@ PAGE_ROWS: dict[str, set[str]] = {
     "/teams": {MANAGER, ADMIN},
     "/admin": {ADMIN},
     "/profile": SIGNED_IN,
+    "/admin/audit": {ADMIN},
+    "/admin/users": {ADMIN},
+    "/admin/users/[user_id]": {ADMIN},
+    "/admin/users/import": {ADMIN},
+    "/admin/roles": {ADMIN},
+    "/admin/groups": {ADMIN},
 }
 
 
@@ -55,8 +66,21 @@ class HandlerRow:
     allowed: set[str]
     path: str = "/"
     args: Callable[[dict], tuple] = lambda ids: ()
+    # State fields a page would have set before this call (the group open in a dialog, ...).
+    given: Callable[[dict], dict] = lambda ids: {}
     # UI-only handlers change nothing but the caller's own view: no data, no check needed.
     ui_only: bool = False
+
+
+IMPORT_CSV = "email,name,roles\nnew.person@example.com,New Person,learner\n"
+
+
+def in_group(ids: dict) -> dict:
+    return {"group_id": str(ids["group"])}
+
+
+def in_department(ids: dict) -> dict:
+    return {"dept_id": str(ids["department"])}
 
 
 HANDLER_ROWS: dict[str, HandlerRow] = {
@@ -77,6 +101,85 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     "ProfileState.change_password": HandlerRow(SIGNED_IN, "/profile", lambda ids: ({"current_password": DEMO_PASSWORD, "new_password": "a-new-passphrase-2026", "new_password2": "a-new-passphrase-2026"},)),
     # Revoking the learner's own other session: allowed for the learner... and for admins.
     "ProfileState.revoke": HandlerRow({LEARNER, ADMIN}, "/profile", lambda ids: (str(ids["learner_session"]),)),
+    **{f"AdminAuditState.{name}": HandlerRow({ADMIN}, "/admin/audit") for name in ("load", "clear_filters", "next_page", "previous_page", "verify", "export")},
+    "AdminAuditState.set_category": HandlerRow({ADMIN}, "/admin/audit", lambda ids: ("signin",)),
+    "AdminAuditState.set_person": HandlerRow({ADMIN}, "/admin/audit", lambda ids: ("leo",)),
+    "AdminAuditState.set_date_from": HandlerRow({ADMIN}, "/admin/audit", lambda ids: ("2026-01-01",)),
+    "AdminAuditState.set_date_to": HandlerRow({ADMIN}, "/admin/audit", lambda ids: ("2030-01-01",)),
+    "AdminAuditState.show_event": HandlerRow({ADMIN}, "/admin/audit", lambda ids: ("1",)),
+    "AdminAuditState.set_details_open": HandlerRow(EVERYONE, "/admin/audit", lambda ids: (False,), ui_only=True),
+    "AdminAuditState.dismiss_verification": HandlerRow(EVERYONE, "/admin/audit", ui_only=True),
+    # People
+    **{f"AdminUsersState.{name}": HandlerRow({ADMIN}, "/admin/users") for name in ("load", "clear_filters", "show_pending", "export_csv")},
+    "AdminUsersState.set_search": HandlerRow({ADMIN}, "/admin/users", lambda ids: ("leo",)),
+    "AdminUsersState.set_role_filter": HandlerRow({ADMIN}, "/admin/users", lambda ids: ("learner",)),
+    "AdminUsersState.set_status_filter": HandlerRow({ADMIN}, "/admin/users", lambda ids: ("active",)),
+    "AdminUsersState.set_department_filter": HandlerRow({ADMIN}, "/admin/users", lambda ids: (str(ids["department"]),)),
+    "AdminUsersState.go_to_page": HandlerRow({ADMIN}, "/admin/users", lambda ids: (2,)),
+    "AdminUsersState.invite": HandlerRow({ADMIN}, "/admin/users", lambda ids: ({"email": "new.hire@example.com", "name": "New Hire", "role": "learner"},)),
+    "AdminUsersState.approve": HandlerRow({ADMIN}, "/admin/users", lambda ids: (str(ids["pending"]),)),
+    "AdminUsersState.reject": HandlerRow({ADMIN}, "/admin/users", lambda ids: (str(ids["pending"]),)),
+    "AdminUsersState.save_registration": HandlerRow({ADMIN}, "/admin/users", lambda ids: ({"mode": "approval", "domains": "example.com"},)),
+    "AdminUsersState.set_invite_open": HandlerRow(EVERYONE, "/admin/users", lambda ids: (True,), ui_only=True),
+    "AdminUsersState.set_registration_open": HandlerRow(EVERYONE, "/admin/users", lambda ids: (True,), ui_only=True),
+    "AdminUsersState.pick_registration_mode": HandlerRow(EVERYONE, "/admin/users", lambda ids: ("open",), ui_only=True),
+    # One person's page: the learner
+    **{f"AdminUserState.{name}": HandlerRow({ADMIN}, "/admin/users/{learner}") for name in ("load", "deactivate", "reactivate")},
+    "AdminUserState.resend_invitation": HandlerRow({ADMIN}, "/admin/users/{invited}"),
+    "AdminUserState.save": HandlerRow({ADMIN}, "/admin/users/{learner}", lambda ids: ({"name": "Leo Renamed", "email": "leo@example.com", "timezone": "UTC", "locale": "en"},)),
+    "AdminUserState.add_role": HandlerRow({ADMIN}, "/admin/users/{learner}", lambda ids: ({"role_id": str(ids["instructor_role"]), "expires": ""},)),
+    "AdminUserState.remove_role": HandlerRow({ADMIN}, "/admin/users/{learner}", lambda ids: (str(ids["learner_role"]),)),
+    "AdminUserState.add_group": HandlerRow({ADMIN}, "/admin/users/{learner}", lambda ids: (str(ids["group"]),)),
+    "AdminUserState.remove_group": HandlerRow({ADMIN}, "/admin/users/{learner}", lambda ids: (str(ids["group"]),)),
+    "AdminUserState.revoke_session": HandlerRow({ADMIN}, "/admin/users/{learner}", lambda ids: (str(ids["learner_session"]),)),
+    "AdminUserState.pick_timezone": HandlerRow(EVERYONE, "/admin/users/{learner}", lambda ids: ("UTC",), ui_only=True),
+    "AdminUserState.pick_locale": HandlerRow(EVERYONE, "/admin/users/{learner}", lambda ids: ("en",), ui_only=True),
+    "AdminUserState.pick_department": HandlerRow(EVERYONE, "/admin/users/{learner}", lambda ids: (str(ids["department"]),), ui_only=True),
+    "AdminUserState.set_confirm_open": HandlerRow(EVERYONE, "/admin/users/{learner}", lambda ids: (True,), ui_only=True),
+    # Import
+    "AdminImportState.load": HandlerRow({ADMIN}, "/admin/users/import"),
+    "AdminImportState.check_text": HandlerRow({ADMIN}, "/admin/users/import", lambda ids: ({"csv": IMPORT_CSV},)),
+    "AdminImportState.handle_upload": HandlerRow({ADMIN}, "/admin/users/import", lambda ids: ([rx.UploadFile(io.BytesIO(IMPORT_CSV.encode()), path=Path("people.csv"))],)),
+    "AdminImportState.commit": HandlerRow({ADMIN}, "/admin/users/import", given=lambda ids: {"_csv": IMPORT_CSV}),
+    "AdminImportState.start_import": HandlerRow(EVERYONE, "/admin/users/import", ui_only=True),
+    "AdminImportState.reset_import": HandlerRow(EVERYONE, "/admin/users/import", ui_only=True),
+    "AdminImportState.edit_again": HandlerRow(EVERYONE, "/admin/users/import", ui_only=True),
+    "AdminImportState.set_only_errors": HandlerRow(EVERYONE, "/admin/users/import", lambda ids: (True,), ui_only=True),
+    # The template is the same blank file for everyone: column names only, no data.
+    "AdminImportState.download_template": HandlerRow(EVERYONE, "/admin/users/import", ui_only=True),
+    # Roles
+    "AdminRolesState.load": HandlerRow({ADMIN}, "/admin/roles"),
+    "AdminRolesState.toggle": HandlerRow({ADMIN}, "/admin/roles", lambda ids: (str(ids["custom_role"]), "reports.export", True)),
+    "AdminRolesState.create": HandlerRow({ADMIN}, "/admin/roles", lambda ids: ({"name": "Trainer", "description": "Runs sessions", "perm:courses.teach": "on"},)),
+    "AdminRolesState.save_edit": HandlerRow({ADMIN}, "/admin/roles", lambda ids: ({"name": "Auditor (read only)", "description": "Reads"},), given=lambda ids: {"edit_id": str(ids["custom_role"])}),
+    "AdminRolesState.delete": HandlerRow({ADMIN}, "/admin/roles", lambda ids: (str(ids["custom_role"]),)),
+    "AdminRolesState.set_create_open": HandlerRow(EVERYONE, "/admin/roles", lambda ids: (True,), ui_only=True),
+    "AdminRolesState.start_edit": HandlerRow(EVERYONE, "/admin/roles", lambda ids: (str(ids["custom_role"]),), ui_only=True),
+    "AdminRolesState.set_edit_open": HandlerRow(EVERYONE, "/admin/roles", lambda ids: (True,), ui_only=True),
+    # Groups and departments
+    "AdminGroupsState.load": HandlerRow({ADMIN}, "/admin/groups", given=in_group),
+    "AdminGroupsState.go_to_member_page": HandlerRow({ADMIN}, "/admin/groups", lambda ids: (1,), given=in_group),
+    "AdminGroupsState.create_group": HandlerRow({ADMIN}, "/admin/groups", lambda ids: ({"name": "Winter 2027 onboarding", "description": ""},)),
+    "AdminGroupsState.open_group": HandlerRow({ADMIN}, "/admin/groups", lambda ids: (str(ids["group"]),)),
+    "AdminGroupsState.save_group": HandlerRow({ADMIN}, "/admin/groups", lambda ids: ({"name": "Autumn onboarding", "description": "Renamed"},), given=in_group),
+    "AdminGroupsState.delete_group": HandlerRow({ADMIN}, "/admin/groups", lambda ids: (str(ids["group"]),)),
+    "AdminGroupsState.set_member_search": HandlerRow({ADMIN}, "/admin/groups", lambda ids: ("leo",), given=in_group),
+    "AdminGroupsState.add_member": HandlerRow({ADMIN}, "/admin/groups", lambda ids: (str(ids["learner"]),), given=in_group),
+    "AdminGroupsState.remove_member": HandlerRow({ADMIN}, "/admin/groups", lambda ids: (str(ids["member"]),), given=in_group),
+    "AdminGroupsState.add_group_manager": HandlerRow({ADMIN}, "/admin/groups", lambda ids: (str(ids["manager"]),), given=in_group),
+    "AdminGroupsState.remove_group_manager": HandlerRow({ADMIN}, "/admin/groups", lambda ids: (str(ids["group_manager"]),), given=in_group),
+    "AdminGroupsState.search_people": HandlerRow({ADMIN}, "/admin/groups", lambda ids: ("leo",)),
+    "AdminGroupsState.save_department": HandlerRow({ADMIN}, "/admin/groups", lambda ids: ({"name": "Warehouse", "parent": ""},)),
+    "AdminGroupsState.delete_department": HandlerRow({ADMIN}, "/admin/groups", lambda ids: (str(ids["department"]),)),
+    "AdminGroupsState.open_dept_managers": HandlerRow({ADMIN}, "/admin/groups", lambda ids: (str(ids["department"]),)),
+    "AdminGroupsState.add_department_manager": HandlerRow({ADMIN}, "/admin/groups", lambda ids: (str(ids["manager"]),), given=in_department),
+    "AdminGroupsState.remove_department_manager": HandlerRow({ADMIN}, "/admin/groups", lambda ids: (str(ids["dept_manager"]),), given=in_department),
+    **{f"AdminGroupsState.{name}": HandlerRow(EVERYONE, "/admin/groups", lambda ids: (True,), ui_only=True)
+       for name in ("set_create_group_open", "set_group_open", "set_dept_form_open", "set_delete_dept_open", "set_dept_managers_open")},
+    "AdminGroupsState.set_tab": HandlerRow(EVERYONE, "/admin/groups", lambda ids: ("departments",), ui_only=True),
+    "AdminGroupsState.pick_dept_parent": HandlerRow(EVERYONE, "/admin/groups", lambda ids: (str(ids["department"]),), ui_only=True),
+    **{f"AdminGroupsState.{name}": HandlerRow(EVERYONE, "/admin/groups", lambda ids: (str(ids["department"]),), ui_only=True)
+       for name in ("new_department", "edit_department", "ask_delete_department")},
 }
 
 # --- API routes: (method, path) -> who may call it (public routes answer everyone) -----------------
@@ -87,6 +190,8 @@ API_ROWS: dict[tuple[str, str], set[str]] = {
     ("POST", "/auth/invite/accept"): EVERYONE,
     ("POST", "/auth/reset/request"): EVERYONE,
     ("POST", "/auth/reset/confirm"): EVERYONE,
+    # Which worker answered (for the scale-out checks): no data.
+    ("GET", "/_lms/worker"): EVERYONE,
 }
 
 
@@ -122,6 +227,27 @@ def test_setvar_cannot_set_fields_without_an_explicit_setter():
 
 
 # --- the database before and after ------------------------------------------------------------
+# A login session's "last seen" is refreshed by any signed-in call, allowed or not.
+_ALWAYS_WRITTEN = re.compile(r"^\s*UPDATE loginsession SET last_seen_at", re.IGNORECASE)
+
+
+@contextmanager
+def _writes(engine):
+    """The INSERT/UPDATE/DELETE statements sent while the block runs, even those rolled back:
+    a denied call must be stopped before it writes, not only undone by a later check."""
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE") and not _ALWAYS_WRITTEN.match(statement):
+            sent.append(" ".join(statement.split())[:120])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
 def _snapshot(engine) -> dict[str, list]:
     with engine.connect() as conn:
         return {t.name: sorted(map(repr, conn.execute(t.select()).all())) for t in SQLModel.metadata.sorted_tables if t.name != "loginsession"} | {
@@ -130,19 +256,37 @@ def _snapshot(engine) -> dict[str, list]:
 
 
 @pytest.fixture
-def world(demo, engine):
-    """Signed-in tokens per role, plus the ids the rows need."""
+def world(demo, engine, actor_of):
+    """Signed-in tokens per role, plus the ids the rows need: a second session of the learner's,
+    a pending registration, an open invitation, a custom role, a group with a member and a
+    manager, a department with a manager."""
     tokens: dict[str, str | None] = {ANON: None}
+    admin = actor_of(LOGINS[ADMIN])
     with db.session_scope() as s:
         for role, email in LOGINS.items():
             tokens[role] = auth.login(s, email, DEMO_PASSWORD, ip="198.51.100.1").token
-        leo = s.exec(select(User).where(User.email == LOGINS[LEARNER])).one()
+        people = {u.email: u for u in s.exec(select(User)).all()}
+        leo, maya = people[LOGINS[LEARNER]], people[LOGINS[MANAGER]]
         second = auth.open_session(s, leo, ip="198.51.100.9", user_agent="Firefox on Linux")
+        pending = User(org_id=leo.org_id, email="walk.in@example.com", name="Walk In", password_hash="x", pending_approval=True)
+        s.add(pending)
+        invited = users.invite_user(s, admin, "invited.person@example.com", "Invited Person", ["learner"])
+        custom = roles.create_role(s, admin, "Auditor", "Reads reports", ["reports.export"])
+        group = s.exec(select(Group).where(Group.name == "Store leads")).one()
+        department = s.exec(select(Department).where(Department.name == "Retail Stores")).one()
+        member = s.exec(select(GroupMember.user_id).where(GroupMember.group_id == group.id)).first()
+        groups.add_group_manager(s, admin, group.id, maya.id)
+        groups.add_department_manager(s, admin, department.id, maya.id)
+        role_ids = {r.name: r.id for r in s.exec(select(Role).where(Role.org_id == leo.org_id)).all()}
+        s.flush()
+        ids = {
+            "learner": leo.id, "manager": maya.id, "pending": pending.id, "invited": invited.id, "member": member,
+            "group": group.id, "group_manager": maya.id, "department": department.id, "dept_manager": maya.id,
+            "custom_role": custom.id, "learner_role": role_ids["learner"], "instructor_role": role_ids["instructor"],
+        }
     with Session(engine) as s:
-        from lms_app.models import LoginSession
-
-        second_id = s.exec(select(LoginSession.id).where(LoginSession.token_hash == auth.token_hash(second))).one()
-    return {"tokens": tokens, "ids": {"learner_session": second_id, "learner": leo.id}}
+        ids["learner_session"] = s.exec(select(LoginSession.id).where(LoginSession.token_hash == auth.token_hash(second))).one()
+    return {"tokens": tokens, "ids": ids}
 
 
 def _concrete(route: str) -> str:
@@ -184,13 +328,19 @@ def test_state_handlers(name, world, engine):
     # Least powerful first, so an allowed change by one role does not hide another's denial.
     for role in ROLES:
         before = _snapshot(engine)
-        browser = Browser(world["tokens"][role], row.path)
-        result = browser.call(cls, handler, *row.args(world["ids"]))
+        browser = Browser(world["tokens"][role], row.path.format(**world["ids"]))
+        for field_name, value in row.given(world["ids"]).items():
+            setattr(browser.state(cls), field_name, value)
+        with _writes(engine) as sent:
+            result = browser.call(cls, handler, *row.args(world["ids"]))
+            if inspect.iscoroutine(result):  # upload handlers are async
+                result = asyncio.run(result)
         outcome = _outcome_of_handler(result)
         expected = "allowed" if role in row.allowed else "denied"
         assert outcome == expected, f"{role} calling {name}: {outcome}"
         if outcome == "denied" or row.ui_only:
             assert _snapshot(engine) == before, f"{role} calling {name} changed the database"
+            assert not sent, f"{role} calling {name} wrote before it was denied: {sent}"
 
 
 @pytest.mark.parametrize("method,path", sorted(API_ROWS))
@@ -203,12 +353,14 @@ def test_api_routes(method, path, world, engine):
         client.cookies.clear()
         if world["tokens"][role]:
             client.cookies.set(settings.COOKIE_NAME, world["tokens"][role])
-        response = client.request(method, path, json={})
+        with _writes(engine) as sent:
+            response = client.request(method, path, json={})
         statuses[role] = response.status_code
         assert response.status_code < 500, f"{role} {method} {path}: {response.text}"
         if role not in allowed:
             assert response.status_code in (401, 403), f"{role} {method} {path}: {response.status_code}"
             assert _snapshot(engine) == before, f"{role} {method} {path} changed the database"
+            assert not sent, f"{role} {method} {path} wrote before it was denied: {sent}"
     if allowed == EVERYONE:
         # A public route answers the same whoever asks.
         assert len(set(statuses.values())) == 1, statuses

@@ -235,6 +235,29 @@ def test_set_groups_and_department(demo, session, actor_of):
 
 # --- deactivation -----------------------------------------------------------------------------
 
+def test_an_admin_signs_out_one_session_of_the_person_on_the_page(demo, session, actor_of, engine):
+    leo, irene = demo["leo@example.com"], demo["irene@example.com"]
+    leo_token = auth.login(session, "leo@example.com", DEMO_PASSWORD, ip="10.0.0.1").token
+    irene_token = auth.login(session, "irene@example.com", DEMO_PASSWORD, ip="10.0.0.2").token
+    session.commit()
+    leo_session = session.exec(select(LoginSession.id).where(LoginSession.token_hash == auth.token_hash(leo_token))).one()
+    irene_session = session.exec(select(LoginSession.id).where(LoginSession.token_hash == auth.token_hash(irene_token))).one()
+    before = snapshot(engine)
+    # Leo may sign out his own sessions from his profile, not through the admin page.
+    with pytest.raises(PermissionDenied):
+        users.revoke_user_session(session, actor_of("leo@example.com"), leo.id, leo_session)
+    # A session of someone else is not one of Leo's.
+    with pytest.raises(NotFound):
+        users.revoke_user_session(session, actor_of(ADMIN), leo.id, irene_session)
+    session.rollback()
+    assert snapshot(engine) == before
+    users.revoke_user_session(session, actor_of(ADMIN), leo.id, leo_session)
+    session.commit()
+    assert auth.resolve(session, leo_token) is None and auth.resolve(session, irene_token) is not None
+    assert last_event(session, "session.revoked").target_id == str(leo.id)
+
+
+
 def test_deactivation_ends_every_session_at_once(demo, session, actor_of):
     admin = actor_of(ADMIN)
     tokens = [auth.login(session, "leo@example.com", DEMO_PASSWORD, ip=f"10.0.0.{i}").token for i in range(3)]
