@@ -114,19 +114,22 @@ def _top_bar(title: str) -> rx.Component:
 
 
 def _sidebar() -> rx.Component:
-    return rx.vstack(
-        rx.box(_brand(), padding_x="12px", padding_y="16px"),
-        _nav(),
+    # The column runs the page's full height (its background and border with it); the
+    # navigation inside stays in view while the page scrolls.
+    return rx.box(
+        rx.vstack(
+            rx.box(_brand(), padding_x="12px", padding_y="16px"),
+            _nav(),
+            position="sticky",
+            top="0",
+            padding="12px",
+            spacing="2",
+        ),
         width="248px",
         min_width="248px",
-        height="100vh",
-        position="sticky",
-        top="0",
-        padding="12px",
         border_right=f"1px solid {rx.color('gray', 4)}",
         background=rx.color("gray", 2),
-        display=["none", "none", "flex"],
-        spacing="2",
+        display=["none", "none", "block"],
     )
 
 
@@ -177,6 +180,7 @@ def shell(spec: PageSpec):
             spacing="0",
             width="100%",
             min_height="100vh",
+            align="stretch",
         )
 
     return render

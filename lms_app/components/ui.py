@@ -145,3 +145,31 @@ def confirm_dialog(title, text, confirm: rx.Component, open, on_open_change, tri
         open=open,
         on_open_change=on_open_change,
     )
+
+
+def session_table(rows, on_revoke) -> rx.Component:
+    """Login sessions with a sign-out button each (the profile and the admin's person page).
+    On a phone the address goes under the device and the start date is left out."""
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(
+                rx.table.column_header_cell("Device"), rx.table.column_header_cell("Address", display=WIDE_ONLY),
+                rx.table.column_header_cell("Signed in", display=WIDE_ONLY), rx.table.column_header_cell("Last active"), rx.table.column_header_cell(""),
+            )),
+            rx.table.body(rx.foreach(rows, lambda s: rx.table.row(
+                rx.table.cell(rx.vstack(
+                    rx.hstack(rx.text(s["device"]), rx.cond(s["current"] == "yes", rx.badge("this device", color_scheme="green", variant="soft")), spacing="2", align="center", wrap="wrap"),
+                    rx.text(s["ip"], size="1", color_scheme="gray", display=["block", "block", "none"]),
+                    spacing="1",
+                )),
+                rx.table.cell(s["ip"], display=WIDE_ONLY),
+                rx.table.cell(s["started"], display=WIDE_ONLY),
+                rx.table.cell(s["last_seen"]),
+                rx.table.cell(rx.cond(s["current"] == "yes", rx.fragment(), rx.button("Sign out", size="1", variant="soft", color_scheme="red", on_click=on_revoke(s["id"])))),
+            ))),
+            variant="surface",
+            width="100%",
+        ),
+        overflow_x="auto",
+        width="100%",
+    )

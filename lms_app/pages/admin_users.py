@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from lms_app.components.ui import WIDE_ONLY, confirm_dialog, empty_state, form_dialog, form_field, language_select, page_header, section, time_zone_select
+from lms_app.components.ui import WIDE_ONLY, confirm_dialog, empty_state, form_dialog, form_field, language_select, page_header, section, session_table, time_zone_select
 from lms_app.page_registry import page
-from lms_app.pages.profile import session_table
 from lms_app.state.admin_users import ALL, AdminImportState, AdminUserState, AdminUsersState, PersonRow
 from lms_app.state.auth import AuthState
 

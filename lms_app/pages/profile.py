@@ -4,33 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from lms_app.components.ui import form_field, language_select, page_header, section, time_zone_select
+from lms_app.components.ui import form_field, language_select, page_header, section, session_table, time_zone_select
 from lms_app.page_registry import SIGNED_IN, page
 from lms_app.state.profile import ProfileState
 from lms_app.state.signin import PASSWORD_RULES
-
-
-def session_table(rows, on_revoke) -> rx.Component:
-    """Login sessions with a sign-out button each (shared with the admin's user page)."""
-    return rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(
-                rx.table.column_header_cell("Device"), rx.table.column_header_cell("Address"),
-                rx.table.column_header_cell("Signed in"), rx.table.column_header_cell("Last active"), rx.table.column_header_cell(""),
-            )),
-            rx.table.body(rx.foreach(rows, lambda s: rx.table.row(
-                rx.table.cell(rx.hstack(rx.text(s["device"]), rx.cond(s["current"] == "yes", rx.badge("this device", color_scheme="green", variant="soft")), spacing="2", align="center")),
-                rx.table.cell(s["ip"]),
-                rx.table.cell(s["started"]),
-                rx.table.cell(s["last_seen"]),
-                rx.table.cell(rx.cond(s["current"] == "yes", rx.fragment(), rx.button("Sign out", size="1", variant="soft", color_scheme="red", on_click=on_revoke(s["id"])))),
-            ))),
-            variant="surface",
-            width="100%",
-        ),
-        overflow_x="auto",
-        width="100%",
-    )
 
 
 @page("/profile", "Profile", permission=SIGNED_IN, on_load=ProfileState.load)
