@@ -362,6 +362,7 @@ ROUNDTRIP_JS = """
   };
   document.addEventListener('pointerup', mark, true);
   document.addEventListener('click', mark, true);
+  document.addEventListener('change', mark, true);  // a native select picked from the keyboard or by a script
   window.__benchArm = (control, watch, expect) => {
     if (b.obs) b.obs.disconnect();
     Object.assign(b, {t0: null, t1: null, armed: true, control, watch, expect});

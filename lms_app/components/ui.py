@@ -63,11 +63,13 @@ def section(title: str, *children, **props) -> rx.Component:
     return rx.vstack(rx.heading(title, size="4"), *children, spacing="3", width="100%", margin_top="32px", **props)
 
 
-def form_field(label: str, control: rx.Component, hint: str = "") -> rx.Component:
+def form_field(label: str, control: rx.Component, hint: str | rx.Component = "") -> rx.Component:
+    if isinstance(hint, str):
+        hint = rx.text(hint, size="1", color_scheme="gray") if hint else rx.fragment()
     return rx.vstack(
         rx.text(label, as_="label", size="2", weight="medium"),
         control,
-        rx.text(hint, size="1", color_scheme="gray") if hint else rx.fragment(),
+        hint,
         spacing="1",
         width="100%",
     )
@@ -87,7 +89,9 @@ def _static_select(options: list[tuple[str, str]], id: str | None = None, **prop
 
 
 def time_zone_select(**props) -> rx.Component:
-    return _static_select([(tz, tz.replace("_", " ")) for tz in TIME_ZONES], **props)
+    # The browser's own select: ~500 zones open instantly, type-to-find works, and phones show
+    # their native picker (a styled list would render every zone on each opening).
+    return rx.el.select(*[rx.el.option(tz.replace("_", " "), value=tz) for tz in TIME_ZONES], class_name="lms-native-select", **props)
 
 
 def language_select(**props) -> rx.Component:

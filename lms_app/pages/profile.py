@@ -19,7 +19,7 @@ def profile_page() -> rx.Component:
                 rx.vstack(
                     form_field("Name", rx.input(name="name", default_value=ProfileState.name, key=ProfileState.name, width="100%", required=True)),
                     rx.grid(
-                        form_field("Time zone", time_zone_select(name="timezone", value=ProfileState.timezone, on_change=ProfileState.pick_timezone, id="profile-timezone"), "Dates and due dates are shown in this zone."),
+                        form_field("Time zone", time_zone_select(name="timezone", value=ProfileState.timezone, on_change=ProfileState.pick_timezone, id="profile-timezone"), rx.text("Dates and due dates are shown in this zone, now ", rx.text.span(ProfileState.zone_offset, id="profile-zone-offset", white_space="nowrap"), ".", size="1", color_scheme="gray")),
                         form_field("Language", language_select(name="locale", value=ProfileState.locale, on_change=ProfileState.pick_locale, id="profile-locale")),
                         columns=rx.breakpoints(initial="1", sm="2"),
                         spacing="4",

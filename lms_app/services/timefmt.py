@@ -21,6 +21,14 @@ def show(dt: datetime | None, tz: str | None, *, never: str = "Never") -> str:
     return f"{local.day} {local:%b %Y, %H:%M}"
 
 
+def utc_offset(tz: str | None, at: datetime | None = None) -> str:
+    """'UTC+01:00': how far the zone is from UTC now (summer time included)."""
+    offset = (at or datetime.now(timezone.utc)).astimezone(zone(tz)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def ago(dt: datetime | None, *, never: str = "Never") -> str:
     if dt is None:
         return never

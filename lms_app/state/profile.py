@@ -36,6 +36,10 @@ class ProfileState(ActorMixin, rx.State):
     sessions: list[dict[str, str]] = []
     password_message: str = ""
 
+    @rx.var
+    def zone_offset(self) -> str:
+        return timefmt.utc_offset(self.timezone)
+
     def _load_sessions(self, session: Session, actor: Actor) -> None:
         self.sessions = session_rows(session, actor, actor.user_id, cookie_token(self.router.headers.cookie), self.timezone)
 
