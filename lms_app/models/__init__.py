@@ -2,6 +2,17 @@
 
 from lms_app.models.audit import AuditChainHead, AuditEvent
 from lms_app.models.base import utcnow
+from lms_app.models.catalog import (
+    Course,
+    CourseStaff,
+    CourseTag,
+    Enrollment,
+    Lesson,
+    LessonPrerequisite,
+    LessonProgress,
+    Module,
+    ModulePrerequisite,
+)
 from lms_app.models.identity import (
     Department,
     DepartmentManager,
@@ -21,8 +32,9 @@ from lms_app.models.identity import (
 from lms_app.models.jobs import Job, JobRun, OutgoingEmail, RunnerHeartbeat
 
 __all__ = [
-    "AuditChainHead", "AuditEvent", "Department", "DepartmentManager", "Group", "GroupManager",
-    "GroupMember", "Invitation", "Job", "JobRun", "LoginAttempt", "LoginSession", "Organization",
-    "OutgoingEmail", "PasswordReset", "Permission", "Role", "RunnerHeartbeat", "User",
-    "UserRole", "utcnow",
+    "AuditChainHead", "AuditEvent", "Course", "CourseStaff", "CourseTag", "Department",
+    "DepartmentManager", "Enrollment", "Group", "GroupManager", "GroupMember", "Invitation", "Job",
+    "JobRun", "Lesson", "LessonPrerequisite", "LessonProgress", "LoginAttempt", "LoginSession",
+    "Module", "ModulePrerequisite", "Organization", "OutgoingEmail", "PasswordReset", "Permission",
+    "Role", "RunnerHeartbeat", "User", "UserRole", "utcnow",
 ]

@@ -18,6 +18,7 @@ PERMISSIONS: dict[str, str] = {
     "learning.view": "Take courses: My learning, the catalog, the course player",
     "courses.create": "Create new courses",
     "courses.teach": "Open My courses (courses where one has a course role)",
+    "courses.manage": "Edit, publish and enroll people in every course (not only one's own)",
     "teams.view": "See the dashboards of the groups and departments one manages",
     "admin.view": "Open the admin overview",
     "users.view": "See the list of users",

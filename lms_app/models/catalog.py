@@ -1,0 +1,178 @@
+"""Courses and their structure (modules, lessons, prerequisites), course staff, enrollments
+and lesson progress."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from lms_app.models.base import UTCDateTime, utcnow
+
+VISIBILITIES = ("draft", "published", "archived")
+COMPLETION_RULES = ("all_required", "chosen", "final_assessment")
+STAFF_ROLES = ("instructor", "assistant")
+ENROLLMENT_STATUSES = ("active", "completed", "expired", "withdrawn")
+ENROLLMENT_SOURCES = ("self", "instructor", "group", "department", "import")
+PROGRESS_STATUSES = ("not_started", "in_progress", "done")
+
+
+def _fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE", index: bool = True):
+    return Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index),
+    )
+
+
+def _ts(*, nullable: bool = False, default=True):
+    kwargs = {"default_factory": utcnow} if default else {"default": None}
+    return Field(**kwargs, sa_type=UTCDateTime, nullable=nullable)
+
+
+class Course(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = _fk("organization.id")
+    title: str = Field(max_length=200)
+    summary: str = Field(default="", max_length=5000)
+    cover_image_path: str | None = Field(default=None, max_length=500)
+    category: str = Field(default="", max_length=100)
+    language: str = Field(default="en", max_length=16)
+    estimated_minutes: int = 0
+    visibility: str = Field(default="draft", max_length=16, index=True)
+    self_enrollment: bool = False
+    # Argon2 hash of the enrollment key: the key itself is never stored.
+    enrollment_key_hash: str | None = Field(default=None, max_length=300)
+    # Access ends this many days after enrolling (None: no end).
+    access_days: int | None = None
+    completion_rule: str = Field(default="all_required", max_length=32)
+    required_course_id: int | None = _fk("course.id", nullable=True, ondelete="SET NULL")
+    created_by_id: int | None = _fk("app_user.id", nullable=True, ondelete="SET NULL")
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    published_at: datetime | None = _ts(nullable=True, default=False)
+
+
+class CourseTag(SQLModel, table=True):
+    """One tag of a course. A child table rather than a delimited string: the catalog filters
+    by tag with an indexed equality (no LIKE over a list), and a tag cannot hold the delimiter."""
+
+    __table_args__ = (
+        UniqueConstraint("course_id", "tag"),
+        Index("ix_coursetag_org_tag", "org_id", "tag"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = _fk("organization.id", index=False)
+    course_id: int = _fk("course.id")
+    tag: str = Field(max_length=50)
+
+
+class CourseStaff(SQLModel, table=True):
+    """A course-level role: power over this one course only."""
+
+    __table_args__ = (UniqueConstraint("course_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = _fk("organization.id", index=False)
+    course_id: int = _fk("course.id")
+    user_id: int = _fk("app_user.id")
+    role: str = Field(default="instructor", max_length=16)
+    added_at: datetime = _ts()
+
+
+class Module(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = _fk("organization.id", index=False)
+    course_id: int = _fk("course.id")
+    position: int = 0
+    title: str = Field(max_length=200)
+    # Drip release: on a date (in the learner's zone) or some days after enrolling; at most one.
+    available_on: date | None = None
+    available_after_days: int | None = None
+
+
+class Lesson(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = _fk("organization.id", index=False)
+    course_id: int = _fk("course.id")
+    module_id: int = _fk("module.id")
+    position: int = 0
+    title: str = Field(max_length=200)
+    # Key of a kind in lms_app.lessons.registry.
+    kind: str = Field(max_length=32)
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Counts for completion under the "all_required" rule.
+    required: bool = True
+    # Counts for completion under the "chosen" rule.
+    counts_for_completion: bool = False
+    available_on: date | None = None
+    available_after_days: int | None = None
+    estimated_minutes: int = 0
+    updated_at: datetime = _ts()
+
+
+class LessonPrerequisite(SQLModel, table=True):
+    """`lesson_id` opens once `requires_lesson_id` is done. Two typed edge tables (lesson and
+    module) rather than one generic table, so both ends of every edge are real foreign keys."""
+
+    __table_args__ = (UniqueConstraint("lesson_id", "requires_lesson_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    lesson_id: int = _fk("lesson.id")
+    requires_lesson_id: int = _fk("lesson.id")
+
+
+class ModulePrerequisite(SQLModel, table=True):
+    """`module_id` opens once every lesson counting for completion in `requires_module_id` is done."""
+
+    __table_args__ = (UniqueConstraint("module_id", "requires_module_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    module_id: int = _fk("module.id")
+    requires_module_id: int = _fk("module.id")
+
+
+class Enrollment(SQLModel, table=True):
+    """One run of a course for a learner. Several over time (retakes), at most one active."""
+
+    __table_args__ = (
+        Index(
+            "uq_enrollment_active", "course_id", "user_id", unique=True,
+            sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'"),
+        ),
+        Index("ix_enrollment_user_status", "user_id", "status"),
+        Index("ix_enrollment_status_expires", "status", "expires_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = _fk("organization.id")
+    course_id: int = _fk("course.id")
+    user_id: int = _fk("app_user.id", index=False)
+    status: str = Field(default="active", max_length=16)
+    enrolled_at: datetime = _ts()
+    expires_at: datetime | None = _ts(nullable=True, default=False)
+    completed_at: datetime | None = _ts(nullable=True, default=False)
+    ended_at: datetime | None = _ts(nullable=True, default=False)
+    source: str = Field(default="self", max_length=16)
+    source_group_id: int | None = _fk("user_group.id", nullable=True, ondelete="SET NULL", index=False)
+    enrolled_by_id: int | None = _fk("app_user.id", nullable=True, ondelete="SET NULL", index=False)
+    last_lesson_id: int | None = _fk("lesson.id", nullable=True, ondelete="SET NULL", index=False)
+    last_activity_at: datetime | None = _ts(nullable=True, default=False)
+
+
+class LessonProgress(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("enrollment_id", "lesson_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    enrollment_id: int = _fk("enrollment.id")
+    lesson_id: int = _fk("lesson.id")
+    status: str = Field(default="not_started", max_length=16)
+    started_at: datetime | None = _ts(nullable=True, default=False)
+    completed_at: datetime | None = _ts(nullable=True, default=False)
+    # Time spent with the lesson visible, from bounded heartbeats.
+    seconds_spent: int = 0
+    # Where to resume: video seconds, scroll share, page...
+    position: float | None = None
+    # Distinct seconds played, as merged [start, end) ranges.
+    watched: list[list[int]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    media_duration: int | None = None
+    last_seen_at: datetime | None = _ts(nullable=True, default=False)
+    # Set when staff marked the lesson done (or reset it) for the learner, with why.
+    completed_by_id: int | None = _fk("app_user.id", nullable=True, ondelete="SET NULL", index=False)
+    reason: str = Field(default="", max_length=500)

@@ -1,0 +1,283 @@
+"""Enrollment: learners joining a course (by themselves or by staff), leaving it, access
+expiring, retakes, and the course roster.
+
+An enrollment is one run of a course for a learner. A learner has at most one active run
+per course (a partial unique index guards it); enrolling again after completing (or after
+access expired) starts a new run and the old one stays as history.
+
+Who may do what: a learner enrolls themselves ("learning.view") in a published course that
+allows it; the course's instructors and holders of "courses.manage" enroll others and
+withdraw anyone; a learner may withdraw from a run they joined themselves; the whole staff
+(assistants too) read the roster. Staff enrollments skip the enrollment key and the required
+course (staff decide who is ready).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from lms_app.models import Course, Department, Enrollment, Group, GroupMember, User, utcnow
+from lms_app.services import audit, progress
+from lms_app.services.courses import can_author, get_course, staffed_course
+from lms_app.services.errors import Conflict, Invalid, NotFound, PermissionDenied
+from lms_app.services.groups import descendant_ids
+from lms_app.services.passwords import verify_password
+from lms_app.services.permissions import Actor, require
+
+
+@dataclass
+class EnrollCounts:
+    enrolled: int  # new runs started
+    already: int  # had an active run: left as is
+    skipped: int  # deactivated or awaiting approval
+
+
+@dataclass
+class EnrollmentRow:
+    id: int
+    course_id: int
+    course_title: str
+    status: str
+    source: str
+    enrolled_at: datetime
+    expires_at: datetime | None
+    completed_at: datetime | None
+    percent: int
+    last_activity_at: datetime | None
+
+
+@dataclass
+class RosterRow:
+    enrollment_id: int
+    user_id: int
+    name: str
+    email: str
+    status: str
+    source: str
+    enrolled_at: datetime
+    expires_at: datetime | None
+    completed_at: datetime | None
+    percent: int
+    last_activity_at: datetime | None
+
+
+def active_enrollment(session: Session, course_id: int, user_id: int) -> Enrollment | None:
+    return session.exec(select(Enrollment).where(
+        Enrollment.course_id == course_id, Enrollment.user_id == user_id, Enrollment.status == "active")).first()
+
+
+def _expire_if_due(session: Session, enrollment: Enrollment | None, now: datetime) -> Enrollment | None:
+    """The enrollment if still active; one whose access ended (the job has not run yet) expires now."""
+    if enrollment is not None and enrollment.expires_at is not None and enrollment.expires_at <= now:
+        _expire(session, enrollment)
+        return None
+    return enrollment
+
+
+def _expire(session: Session, enrollment: Enrollment) -> None:
+    enrollment.status = "expired"
+    enrollment.ended_at = enrollment.expires_at
+    session.add(enrollment)
+    session.flush()
+    course = session.get(Course, enrollment.course_id)
+    user = session.get(User, enrollment.user_id)
+    audit.record(session, None, "enrollment.expired", target_type="enrollment", target_id=enrollment.id,
+                 target_label=f"{user.email if user else enrollment.user_id} in {course.title if course else enrollment.course_id}",
+                 after={"expires_at": enrollment.expires_at}, org_id=enrollment.org_id, actor_label="system", ip="")
+
+
+def _new_run(course: Course, user_id: int, source: str, now: datetime, *, by: int | None, group_id: int | None = None) -> Enrollment:
+    return Enrollment(
+        org_id=course.org_id, course_id=course.id, user_id=user_id, status="active", enrolled_at=now,
+        expires_at=now + timedelta(days=course.access_days) if course.access_days else None,
+        source=source, source_group_id=group_id, enrolled_by_id=by,
+    )
+
+
+def _runs_before(session: Session, course_id: int, user_id: int) -> int:
+    return session.exec(select(func.count(Enrollment.id)).where(Enrollment.course_id == course_id, Enrollment.user_id == user_id)).one()
+
+
+def self_enroll(session: Session, actor: Actor, course_id: int, key: str | None = None, *, now: datetime | None = None) -> Enrollment:
+    """Join a published, self-enrollment course (with its key, after its required course).
+    Already enrolled: the current run is returned. After completing it: a new run (a retake)."""
+    require(actor, "learning.view")
+    now = now or utcnow()
+    course = get_course(session, actor, course_id)
+    if course.visibility == "draft":
+        raise NotFound("That course does not exist.")
+    current = _expire_if_due(session, active_enrollment(session, course.id, actor.user_id), now)
+    if current is not None:
+        return current
+    if course.visibility == "archived":
+        raise Invalid("This course is archived: it takes no new enrollments.")
+    if not course.self_enrollment:
+        raise PermissionDenied("Only the course's instructors can enroll people in this course.")
+    if course.enrollment_key_hash:
+        key = (key or "").strip()
+        if not key:
+            raise Invalid("This course needs an enrollment key.")
+        if not verify_password(course.enrollment_key_hash, key):
+            raise Invalid("That key is not right.")
+    if course.required_course_id:
+        required = session.get(Course, course.required_course_id)
+        done = session.exec(select(Enrollment.id).where(
+            Enrollment.course_id == course.required_course_id, Enrollment.user_id == actor.user_id, Enrollment.status == "completed")).first()
+        if required is not None and done is None:
+            raise Invalid(f"Finish “{required.title}” first.")
+    retake = _runs_before(session, course.id, actor.user_id)
+    enrollment = _new_run(course, actor.user_id, "self", now, by=actor.user_id)
+    session.add(enrollment)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Enrolled twice at the same moment (two tabs): the unique index kept one run.
+        raise Conflict("You are already enrolled in this course.") from None
+    audit.record(session, actor, "enrollment.created", target_type="enrollment", target_id=enrollment.id,
+                 target_label=f"{actor.email} in {course.title}",
+                 after={"course": course.title, "learner": actor.email, "source": "self", "run": retake + 1})
+    return enrollment
+
+
+def _enrolling_course(session: Session, actor: Actor, course_id: int) -> Course:
+    require(actor, None)
+    course = get_course(session, actor, course_id)
+    if not can_author(session, actor, course):
+        raise PermissionDenied("Only the course's instructors can enroll people.")
+    if course.visibility == "draft":
+        raise Invalid("Publish the course before enrolling people.")
+    if course.visibility == "archived":
+        raise Invalid("This course is archived: it takes no new enrollments.")
+    return course
+
+
+def _enroll(session: Session, actor: Actor, course: Course, user_ids: set[int], source: str, now: datetime,
+            *, group_id: int | None = None, label: str = "") -> EnrollCounts:
+    users = session.exec(select(User).where(User.id.in_(user_ids or [0]), User.org_id == actor.org_id)).all()
+    if len(users) != len(user_ids):
+        raise NotFound("Some of those people do not exist.")
+    eligible = {u.id: u for u in users if u.is_active and not u.pending_approval}
+    already = 0
+    for user_id in list(eligible):
+        if _expire_if_due(session, active_enrollment(session, course.id, user_id), now) is not None:
+            already += 1
+            del eligible[user_id]
+    runs = [_new_run(course, uid, source, now, by=actor.user_id, group_id=group_id) for uid in sorted(eligible)]
+    session.add_all(runs)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict("Someone enrolled some of these people at the same moment: try again.") from None
+    if runs:
+        audit.record(session, actor, "enrollment.created", target_type="course", target_id=course.id, target_label=course.title,
+                     after={"course": course.title, "source": source, "via": label or None,
+                            "learners": [eligible[r.user_id].email for r in runs]})
+    return EnrollCounts(len(runs), already, len(users) - len(eligible) - already)
+
+
+def enroll_users(session: Session, actor: Actor, course_id: int, user_ids: list[int], *, source: str = "instructor",
+                 now: datetime | None = None) -> EnrollCounts:
+    """Enroll people (source "instructor" or "import"); those with an active run are skipped."""
+    course = _enrolling_course(session, actor, course_id)
+    if source not in ("instructor", "import"):
+        raise Invalid("Unknown enrollment source.")
+    wanted = {int(u) for u in user_ids}
+    if not wanted:
+        raise Invalid("Choose at least one person to enroll.")
+    return _enroll(session, actor, course, wanted, source, now or utcnow())
+
+
+def enroll_group(session: Session, actor: Actor, course_id: int, group_id: int, *, now: datetime | None = None) -> EnrollCounts:
+    """Enroll every member of a group (remembered as the run's source)."""
+    course = _enrolling_course(session, actor, course_id)
+    group = session.get(Group, int(group_id)) if group_id else None
+    if group is None or group.org_id != actor.org_id:
+        raise NotFound("That group does not exist.")
+    members = set(session.exec(select(GroupMember.user_id).where(GroupMember.group_id == group.id)).all())
+    if not members:
+        raise Invalid(f"“{group.name}” has no members yet.")
+    return _enroll(session, actor, course, members, "group", now or utcnow(), group_id=group.id, label=group.name)
+
+
+def enroll_department(session: Session, actor: Actor, course_id: int, department_id: int, *, include_subdepartments: bool = True,
+                      now: datetime | None = None) -> EnrollCounts:
+    """Enroll the people of a department (and, by default, of the departments below it)."""
+    course = _enrolling_course(session, actor, course_id)
+    dept = session.get(Department, int(department_id)) if department_id else None
+    if dept is None or dept.org_id != actor.org_id:
+        raise NotFound("That department does not exist.")
+    dept_ids = descendant_ids(session, actor.org_id, dept.id) if include_subdepartments else {dept.id}
+    people = set(session.exec(select(User.id).where(User.org_id == actor.org_id, User.department_id.in_(dept_ids))).all())
+    if not people:
+        raise Invalid(f"Nobody is in “{dept.name}” yet.")
+    return _enroll(session, actor, course, people, "department", now or utcnow(), label=dept.name)
+
+
+def unenroll(session: Session, actor: Actor, enrollment_id: int, reason: str = "", *, now: datetime | None = None) -> Enrollment:
+    """Withdraw an active run: it stays as history (status "withdrawn") with its progress."""
+    require(actor, None)
+    enrollment = session.get(Enrollment, int(enrollment_id)) if enrollment_id else None
+    if enrollment is None or enrollment.org_id != actor.org_id:
+        raise NotFound("That enrollment does not exist.")
+    course = session.get(Course, enrollment.course_id)
+    own = enrollment.user_id == actor.user_id and enrollment.source == "self"
+    if not own and not can_author(session, actor, course):
+        if enrollment.user_id == actor.user_id:
+            raise PermissionDenied("You were enrolled by the course's staff: ask them to withdraw you.")
+        raise NotFound("That enrollment does not exist.")
+    if enrollment.status != "active":
+        raise Conflict("This enrollment is no longer active.")
+    enrollment.status = "withdrawn"
+    enrollment.ended_at = now or utcnow()
+    session.add(enrollment)
+    session.flush()
+    user = session.get(User, enrollment.user_id)
+    audit.record(session, actor, "enrollment.withdrawn", target_type="enrollment", target_id=enrollment.id,
+                 target_label=f"{user.email if user else enrollment.user_id} in {course.title}",
+                 before={"status": "active"}, after={"status": "withdrawn", "reason": (reason or "").strip()[:500]})
+    return enrollment
+
+
+def expire_due(session: Session, now: datetime | None = None) -> int:
+    """For the job runner: active runs whose access ended become expired. Returns how many."""
+    now = now or utcnow()
+    due = session.exec(select(Enrollment).where(
+        Enrollment.status == "active", Enrollment.expires_at.is_not(None), Enrollment.expires_at <= now).order_by(Enrollment.id)).all()
+    for enrollment in due:
+        _expire(session, enrollment)
+    return len(due)
+
+
+def list_enrollments(session: Session, actor: Actor, user_id: int | None = None) -> list[EnrollmentRow]:
+    """Every run of a learner (the actor's own by default; someone else's needs
+    "courses.manage"), newest first, with progress."""
+    require(actor, None)
+    user_id = actor.user_id if user_id is None else int(user_id)
+    if user_id != actor.user_id:
+        require(actor, "courses.manage")
+    rows = session.exec(
+        select(Enrollment, Course).join(Course, Course.id == Enrollment.course_id)
+        .where(Enrollment.user_id == user_id, Enrollment.org_id == actor.org_id)
+        .order_by(Enrollment.enrolled_at.desc(), Enrollment.id.desc())
+    ).all()
+    percents = progress.percent_by_enrollment(session, [e for e, _ in rows])
+    return [EnrollmentRow(e.id, c.id, c.title, e.status, e.source, e.enrolled_at, e.expires_at, e.completed_at,
+                          percents.get(e.id, 0), e.last_activity_at) for e, c in rows]
+
+
+def roster(session: Session, actor: Actor, course_id: int, *, statuses: tuple[str, ...] = ("active", "completed")) -> list[RosterRow]:
+    """The course's learners for its staff: who, since when, progress, last activity."""
+    course = staffed_course(session, actor, course_id)
+    rows = session.exec(
+        select(Enrollment, User).join(User, User.id == Enrollment.user_id)
+        .where(Enrollment.course_id == course.id, Enrollment.status.in_(statuses))
+        .order_by(User.name, User.id, Enrollment.enrolled_at)
+    ).all()
+    percents = progress.percent_by_enrollment(session, [e for e, _ in rows])
+    return [RosterRow(e.id, u.id, u.name, u.email, e.status, e.source, e.enrolled_at, e.expires_at, e.completed_at,
+                      percents.get(e.id, 0), e.last_activity_at) for e, u in rows]
