@@ -29,6 +29,7 @@ from lms_app.page_registry import PAGES
 from lms_app.services import auth, groups, roles, users
 from lms_app.services.seed import DEMO_PASSWORD
 from lms_app.state.auth import AuthState
+from tests.state.course_world import build_course
 from tests.state.harness import Browser, redirect_target, toast_text
 
 ANON, LEARNER, INSTRUCTOR, MANAGER, ADMIN = "anonymous", "learner", "instructor", "manager", "admin"
@@ -57,6 +58,9 @@ PAGE_ROWS: dict[str, set[str]] = {
     "/admin/users/import": {ADMIN},
     "/admin/roles": {ADMIN},
     "/admin/groups": {ADMIN},
+    # --- courses: authoring (rows below) ---
+    # --- courses: catalog and my learning (rows below) ---
+    # --- courses: player (rows below) ---
 }
 
 
@@ -180,6 +184,9 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     "AdminGroupsState.pick_dept_parent": HandlerRow(EVERYONE, "/admin/groups", lambda ids: (str(ids["department"]),), ui_only=True),
     **{f"AdminGroupsState.{name}": HandlerRow(EVERYONE, "/admin/groups", lambda ids: (str(ids["department"]),), ui_only=True)
        for name in ("new_department", "edit_department", "ask_delete_department")},
+    # --- courses: authoring (rows below) ---
+    # --- courses: catalog and my learning (rows below) ---
+    # --- courses: player (rows below) ---
 }
 
 # --- API routes: (method, path) -> who may call it (public routes answer everyone) -----------------
@@ -278,11 +285,13 @@ def world(demo, engine, actor_of):
         groups.add_group_manager(s, admin, group.id, maya.id)
         groups.add_department_manager(s, admin, department.id, maya.id)
         role_ids = {r.name: r.id for r in s.exec(select(Role).where(Role.org_id == leo.org_id)).all()}
+        course_ids = build_course(s, actor_of(LOGINS[INSTRUCTOR]), actor_of(LOGINS[LEARNER]))
         s.flush()
         ids = {
             "learner": leo.id, "manager": maya.id, "pending": pending.id, "invited": invited.id, "member": member,
             "group": group.id, "group_manager": maya.id, "department": department.id, "dept_manager": maya.id,
             "custom_role": custom.id, "learner_role": role_ids["learner"], "instructor_role": role_ids["instructor"],
+            **course_ids,
         }
     with Session(engine) as s:
         ids["learner_session"] = s.exec(select(LoginSession.id).where(LoginSession.token_hash == auth.token_hash(second))).one()

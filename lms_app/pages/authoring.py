@@ -1,0 +1,1 @@
+"""Instructors' pages: My courses, the course editor and the course roster."""

@@ -1,0 +1,1 @@
+"""The catalog, a course's page with enrollment, and My learning."""

@@ -1,0 +1,1 @@
+"""The course player: outline with each lesson's state, the lesson, progress."""
