@@ -32,7 +32,7 @@ AREA = "foundation"
 REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
 WARMUP = 3
 LEARNER = "leo@example.com"
-TIMEZONES = ("Europe/Berlin", "America/New_York")  # different offsets: the page shows the offset
+TIMEZONES = ("Asia/Tokyo", "America/New_York")  # offsets unlike each other and the learner's own (Europe/Paris)
 LANGUAGES = ("Deutsch", "Français")  # as the select shows them
 PG_URL = os.environ.get("LMS_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
