@@ -85,13 +85,38 @@ def session(engine):
         yield s
 
 
+_demo_rows: dict[str, list[dict]] = {}
+
+
+def _restore_rows(engine, rows: dict[str, list[dict]]) -> None:
+    """Put back a copy of every table taken after seeding, ids included; on PostgreSQL the id
+    sequences then continue after the copied ids."""
+    _empty_all_tables(engine)
+    with engine.begin() as conn:
+        for table in SQLModel.metadata.sorted_tables:  # parents before children
+            if rows[table.name]:
+                conn.execute(table.insert(), rows[table.name])
+        if engine.dialect.name == "postgresql":
+            for table in SQLModel.metadata.sorted_tables:
+                keys = list(table.primary_key.columns)
+                if len(keys) == 1 and keys[0].type.python_type is int:
+                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{keys[0].name}'), "
+                                      f"COALESCE((SELECT MAX({keys[0].name}) FROM \"{table.name}\"), 0) + 1, false)"))
+
+
 @pytest.fixture
 def demo(engine):
-    """The demo organization; returns the users by email."""
+    """The demo organization's people (no courses: each test builds the ones it needs); returns
+    the users by email. Seeded once per run (it hashes passwords), then copied back for each test."""
     from lms_app.services.seed import seed_demo
 
-    with db.session_scope() as s:
-        seed_demo(s)
+    if not _demo_rows:
+        with db.session_scope() as s:
+            seed_demo(s, with_courses=False)
+        with engine.connect() as conn:
+            _demo_rows.update({t.name: [dict(r._mapping) for r in conn.execute(t.select())] for t in SQLModel.metadata.sorted_tables})
+    else:
+        _restore_rows(engine, _demo_rows)
     with Session(engine) as s:
         return {u.email: u for u in s.exec(select(User)).all()}
 

@@ -19,6 +19,7 @@ from lms_app.models import (
     User,
     UserRole,
 )
+from lms_app.services.demo_courses import seed_demo_courses
 from lms_app.services.passwords import hash_password
 from lms_app.services.setup import ensure_installation
 
@@ -63,9 +64,10 @@ def _role_ids(session: Session, org_id: int) -> dict[str, int]:
     return {r.name: r.id for r in session.exec(select(Role).where(Role.org_id == org_id)).all()}
 
 
-def seed_demo(session: Session) -> list[DemoLogin]:
+def seed_demo(session: Session, *, with_courses: bool = True) -> list[DemoLogin]:
     """One organization, two departments, groups with a manager, an admin, two instructors,
-    a manager and twenty learners. Running it again changes nothing."""
+    a manager, twenty learners and three published courses they are taking. Running it again
+    changes nothing. Tests of the course rules start from the people alone (with_courses=False)."""
     org = ensure_installation(session, DEMO_ORG_NAME)
     if session.exec(select(User).where(User.org_id == org.id, User.email == DEMO_LOGINS[0].email)).first():
         return DEMO_LOGINS
@@ -119,6 +121,8 @@ def seed_demo(session: Session) -> list[DemoLogin]:
         DepartmentManager(department_id=sales.id, user_id=maya.id),
     ])
     session.flush()
+    if with_courses:
+        seed_demo_courses(session, users, learners)
     return DEMO_LOGINS
 
 

@@ -3,12 +3,15 @@
 import subprocess
 import sys
 
+import pytest
+
 from sqlalchemy import func
 from sqlmodel import SQLModel, select
 
 from lms_app import db
-from lms_app.models import Department, DepartmentManager, Group, GroupManager, GroupMember, User, UserRole
-from lms_app.services import seed
+from lms_app.models import Course, Department, DepartmentManager, Enrollment, Group, GroupManager, GroupMember, User, UserRole
+from lms_app.services import courses, enrollment, progress, seed
+from lms_app.services.errors import Invalid
 
 
 def _counts(session) -> dict[str, int]:
@@ -22,9 +25,34 @@ def test_demo_seed_is_idempotent_and_has_every_role(engine, session):
     with db.session_scope() as s:
         seed.seed_demo(s)
     assert _counts(session) == first
-    assert first["app_user"] == 24 and first["department"] == 3 and first["user_group"] == 2
+    assert first["app_user"] == 24 and first["department"] == 3 and first["user_group"] == 2 and first["course"] == 3
     assert session.exec(select(func.count()).select_from(GroupManager)).one() == 1
     assert session.exec(select(func.count()).select_from(DepartmentManager)).one() == 1
+
+
+def test_demo_courses_are_published_with_learners_at_every_stage(engine, session, actor_of):
+    with db.session_scope() as s:
+        seed.seed_demo(s)
+    published = session.exec(select(Course).where(Course.visibility == "published").order_by(Course.title)).all()
+    assert [c.title for c in published] == ["Customer service essentials", "Outdoor gear: product knowledge", "Warehouse safety"]
+    for course in published:
+        assert courses.publish_checklist(session, actor_of("admin@example.com"), course.id) == []
+    service = next(c for c in published if c.title == "Customer service essentials")
+    runs = session.exec(select(Enrollment).where(Enrollment.course_id == service.id)).all()
+    percents = progress.percent_by_enrollment(session, runs)
+    assert {r.status for r in runs} == {"active", "completed"}
+    assert any(p == 0 for p in percents.values()) and any(0 < p < 100 for p in percents.values())
+    assert sum(r.status == "completed" for r in runs) == 4
+    # Leo: halfway through customer service, the product course finished.
+    leo = actor_of("leo@example.com")
+    mine = {row.course_id: row for row in session.exec(select(Enrollment).where(Enrollment.user_id == leo.user_id)).all()}
+    assert mine[service.id].status == "active" and 0 < percents[mine[service.id].id] < 100
+    product = next(c for c in published if c.title.startswith("Outdoor gear"))
+    assert mine[product.id].status == "completed" and mine[product.id].completed_at is not None
+    # The safety course asks for its key.
+    safety = next(c for c in published if c.title == "Warehouse safety")
+    with pytest.raises(Invalid, match="key"):
+        enrollment.self_enroll(session, actor_of("sven@example.com"), safety.id, "wrong")
 
 
 def _fingerprint(session) -> list[tuple]:
