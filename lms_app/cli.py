@@ -84,7 +84,7 @@ def _cmd_audit(args) -> int:
 def _cmd_jobs(args) -> int:
     from lms_app.jobs.runner import Runner
 
-    runner = Runner(name=args.name)
+    runner = Runner(name=args.name, schedule_recurring=True)
     if args.once:
         ran = runner.run_until_idle()
         print(f"{ran} jobs run")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
@@ -13,6 +14,7 @@ from sqlmodel import Session
 from lms_app import settings
 from lms_app.jobs import JobContext, PermanentJobError, handler
 from lms_app.models import OutgoingEmail, utcnow
+from lms_app.services import enrollment, jobs
 
 log = logging.getLogger("lms_app.jobs")
 
@@ -95,3 +97,30 @@ def send_email(session: Session, job: JobContext) -> None:
     email.error = ""
     session.add(email)
     log.info("email %s sent to %s", email.id, email.to_address)
+
+
+# --- enrollments ------------------------------------------------------------------------------
+
+@handler(jobs.FOLLOW_GROUPS)
+def follow_groups(session: Session, job: JobContext) -> None:
+    """People who joined groups get the courses those groups are enrolled in."""
+    enrollment.follow_groups(session, [int(g) for g in job.payload.get("group_ids", [])])
+
+
+@handler("enrollment.sweep")
+def sweep_enrollments(session: Session, job: JobContext) -> None:
+    """Runs every few minutes: access that ended expires; groups are followed (a safety net
+    for memberships changed outside the app's services)."""
+    enrollment.expire_due(session)
+    enrollment.follow_groups(session)
+
+
+# Jobs that run on a clock: kind -> every how many seconds. Each period gets one job, whatever
+# the number of workers (the dedupe key names the period).
+RECURRING: dict[str, int] = {"enrollment.sweep": 300}
+
+
+def schedule_recurring(session: Session, now: datetime) -> None:
+    for kind, every in RECURRING.items():
+        slot = int(now.timestamp()) // every * every
+        jobs.enqueue(session, kind, run_at=datetime.fromtimestamp(slot, timezone.utc), dedupe_key=f"{kind}@{slot}")

@@ -120,6 +120,7 @@ class Runner:
         backoff_base: float = BACKOFF_BASE_SECONDS,
         backoff_cap: float = BACKOFF_CAP_SECONDS,
         stop_event: threading.Event | None = None,
+        schedule_recurring: bool = False,
     ):
         self.name = (name or default_runner_name())[:100]
         self._engine = engine
@@ -129,6 +130,8 @@ class Runner:
         self.backoff_cap = backoff_cap
         self.stop_event = stop_event or threading.Event()
         self._last_heartbeat = 0.0
+        # The app's and the CLI's runners also put the clock-driven jobs on the queue.
+        self.schedule_recurring = schedule_recurring
 
     @property
     def engine(self) -> Engine:
@@ -174,6 +177,8 @@ class Runner:
             else:
                 row.seen_at = utcnow()
                 session.add(row)
+            if self.schedule_recurring:
+                _handlers.schedule_recurring(session, utcnow())
             session.commit()
         self._last_heartbeat = time.monotonic()
 
@@ -362,7 +367,7 @@ async def run_in_app() -> None:
     """Lifespan task of each app worker: the runner loop in a thread, so the event loop never waits
     on it. On cancellation (shutdown) the loop is asked to stop after the job in hand."""
     stop = threading.Event()
-    runner = Runner(stop_event=stop)
+    runner = Runner(stop_event=stop, schedule_recurring=True)
     loop_done = asyncio.ensure_future(asyncio.to_thread(runner.run_forever))
     try:
         await asyncio.shield(loop_done)

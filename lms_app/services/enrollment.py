@@ -253,6 +253,34 @@ def expire_due(session: Session, now: datetime | None = None) -> int:
     return len(due)
 
 
+def follow_groups(session: Session, group_ids: list[int] | None = None, *, now: datetime | None = None) -> int:
+    """For the job runner: a course enrolled through a group follows it, so members who joined
+    since (and never had a run of that course) are enrolled too. Returns how many."""
+    now = now or utcnow()
+    pairs = select(Enrollment.course_id, Enrollment.source_group_id).where(
+        Enrollment.source == "group", Enrollment.source_group_id.is_not(None)).distinct()
+    if group_ids is not None:
+        pairs = pairs.where(Enrollment.source_group_id.in_(group_ids or [0]))
+    total = 0
+    for course_id, group_id in session.exec(pairs).all():
+        course, group = session.get(Course, course_id), session.get(Group, group_id)
+        if course is None or group is None or course.visibility != "published":
+            continue
+        members = select(GroupMember.user_id).where(GroupMember.group_id == group_id)
+        had_a_run = select(Enrollment.user_id).where(Enrollment.course_id == course_id)
+        newcomers = session.exec(select(User).where(
+            User.id.in_(members), User.id.not_in(had_a_run), User.is_active, User.pending_approval.is_(False)).order_by(User.id)).all()
+        if not newcomers:
+            continue
+        session.add_all(_new_run(course, u.id, "group", now, by=None, group_id=group_id) for u in newcomers)
+        session.flush()
+        audit.record(session, None, "enrollment.created", org_id=course.org_id, actor_label="Group enrollment",
+                     target_type="course", target_id=course.id, target_label=course.title,
+                     after={"course": course.title, "source": "group", "via": group.name, "learners": [u.email for u in newcomers]})
+        total += len(newcomers)
+    return total
+
+
 def list_enrollments(session: Session, actor: Actor, user_id: int | None = None) -> list[EnrollmentRow]:
     """Every run of a learner (the actor's own by default; someone else's needs
     "courses.manage"), newest first, with progress."""

@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, or_
 from sqlmodel import Session, select
 
 from lms_app.models import Department, DepartmentManager, Group, GroupManager, GroupMember, User
-from lms_app.services import audit
+from lms_app.services import audit, jobs
 from lms_app.services.errors import Conflict, Invalid, NotFound
 from lms_app.services.permissions import Actor, require
 
@@ -353,6 +353,7 @@ def add_members(session: Session, actor: Actor, group_id: int, user_ids: list[in
         raise Conflict("Everyone chosen is already in this group.")
     session.add_all(GroupMember(group_id=group.id, user_id=uid) for uid in new)
     session.flush()
+    jobs.groups_gained_members(session, [group.id])
     audit.record(session, actor, "group.members_added", target_type="group", target_id=group.id, target_label=group.name,
                  after={"added": [valid[u] for u in new]})
     return len(new)

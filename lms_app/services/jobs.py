@@ -38,3 +38,13 @@ def enqueue(
     values = job.model_dump(exclude={"id"})
     session.execute(insert(Job).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]))
     return session.exec(select(Job).where(Job.dedupe_key == dedupe_key)).one()
+
+
+# Courses enrolled through a group follow it: people who join get their enrollment from a job.
+FOLLOW_GROUPS = "enrollment.follow_groups"
+
+
+def groups_gained_members(session: Session, group_ids: list[int] | set[int]) -> None:
+    """Ask the runner to enroll new members in the courses their groups are enrolled in."""
+    if group_ids:
+        enqueue(session, FOLLOW_GROUPS, {"group_ids": sorted(set(group_ids))})

@@ -26,7 +26,7 @@ from lms_app.models import (
     UserRole,
     utcnow,
 )
-from lms_app.services import audit, auth, timefmt
+from lms_app.services import audit, auth, jobs, timefmt
 from lms_app.services.csv_export import csv_text, in_batches
 from lms_app.services.email import queue_email
 from lms_app.services.errors import Conflict, Invalid, NotFound, PermissionDenied
@@ -307,6 +307,7 @@ def invite_user(session: Session, actor: Actor, email: str, name: str, role_name
     roles = [known[r.lower()] for r in dict.fromkeys(wanted)]
     session.add_all(UserRole(user_id=user.id, role_id=r.id) for r in roles)
     session.add_all(GroupMember(group_id=g.id, user_id=user.id) for g in groups)
+    jobs.groups_gained_members(session, [g.id for g in groups])
     auth.create_invitation(session, actor, user)
     audit.record(session, actor, "user.invited", target_type="user", target_id=user.id, target_label=email,
                  after={"name": name, "roles": [r.name for r in roles], "department": dept.name if dept else None, "groups": [g.name for g in groups]})
@@ -402,6 +403,7 @@ def set_groups(session: Session, actor: Actor, user_id: int, group_ids: list[int
     if removed:
         session.execute(delete(GroupMember).where(GroupMember.user_id == user.id, GroupMember.group_id.in_(removed)))
     session.add_all(GroupMember(group_id=g.id, user_id=user.id) for g in groups if g.id not in current)
+    jobs.groups_gained_members(session, [g.id for g in groups if g.id not in current])
     audit.record(session, actor, "user.groups_changed", target_type="user", target_id=user.id, target_label=user.email,
                  before={"groups": sorted(current.values(), key=str.lower)}, after={"groups": [g.name for g in groups]})
     session.flush()
@@ -826,6 +828,7 @@ def commit_import(session: Session, actor: Actor, csv_text: str) -> int:
         session.add_all(UserRole(user_id=user.id, role_id=roles[r.lower()].id) for r in dict.fromkeys(x.lower() for x in row.roles))
         session.add_all(GroupMember(group_id=groups[g.lower()], user_id=user.id) for g in dict.fromkeys(x.lower() for x in row.groups))
     session.flush()
+    jobs.groups_gained_members(session, {groups[g.lower()] for _, row in users for g in row.groups})
     for user, _ in users:
         auth.create_invitation(session, actor, user)
     audit.record(session, actor, "users.imported", target_type="users", target_label=f"{len(users)} people",
