@@ -10,14 +10,22 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from lms_app.models import (
+    Course,
+    CourseStaff,
+    CourseTag,
     Department,
     DepartmentManager,
+    Enrollment,
     Group,
     GroupManager,
     GroupMember,
+    Lesson,
+    LessonProgress,
+    Module,
     Role,
     User,
     UserRole,
+    utcnow,
 )
 from lms_app.services.demo_courses import seed_demo_courses
 from lms_app.services.passwords import hash_password
@@ -177,4 +185,75 @@ def seed_synthetic(session: Session, size: str, *, seed: int = 7, batch: int = 5
         session.execute(insert(GroupManager), [{"group_id": g.id, "user_id": managers[i % len(managers)]} for i, g in enumerate(groups)])
         session.execute(insert(DepartmentManager), [{"department_id": d.id, "user_id": managers[(i * 7) % len(managers)]} for i, d in enumerate(depts)])
     session.flush()
-    return {"users": len(user_ids), "departments": len(depts) + len(tops), "groups": n_groups}
+    instructors = [uid for uid, row in zip(user_ids, role_rows) if row["role_id"] == roles["instructor"]]
+    counts = _synthetic_courses(session, org.id, rng, user_ids, instructors, SYNTHETIC_COURSES[size], batch)
+    return {"users": len(user_ids), "departments": len(depts) + len(tops), "groups": n_groups, **counts}
+
+
+# Courses per size: the catalog is benchmarked at 2,000 (M).
+SYNTHETIC_COURSES = {"S": 200, "M": 2_000, "L": 20_000}
+_TOPICS = ["Safety", "Customer service", "Product", "Leadership", "Compliance", "Sales", "Software", "Onboarding"]
+_WORDS = ["basics", "advanced", "refresher", "essentials", "in practice", "for managers", "for new hires", "deep dive"]
+_TAGS = ["safety", "retail", "warehouse", "leadership", "compliance", "sales", "software", "onboarding", "communication", "product"]
+
+
+def _synthetic_courses(session: Session, org_id: int, rng: random.Random, user_ids: list[int], instructors: list[int],
+                       n_courses: int, batch: int) -> dict[str, int]:
+    """Published courses (3 modules x 5 text lessons; the first one 20 x 10, for the player's
+    benchmark), three enrollments per person with progress from none to done."""
+    now = utcnow()
+    last_before = session.exec(select(Course.id).order_by(Course.id.desc())).first() or 0
+    courses = [{
+        "org_id": org_id, "title": f"{_TOPICS[i % len(_TOPICS)]} {_WORDS[(i // len(_TOPICS)) % len(_WORDS)]} {i + 1}",
+        "summary": f"Synthetic course {i + 1}: {_TOPICS[i % len(_TOPICS)].lower()} for every team.", "category": _TOPICS[i % len(_TOPICS)],
+        "language": "en", "estimated_minutes": 15 * (1 + rng.randrange(12)), "visibility": "published", "self_enrollment": True,
+        "completion_rule": "all_required", "created_by_id": instructors[i % len(instructors)] if instructors else None,
+        "created_at": now, "updated_at": now, "published_at": now,
+    } for i in range(n_courses)]
+    session.execute(insert(Course), courses)
+    for course, course_id in zip(courses, session.exec(select(Course.id).where(Course.id > last_before).order_by(Course.id)).all()):
+        course["id"] = course_id
+    first_id = courses[0]["id"]
+    session.execute(insert(CourseTag), [{"org_id": org_id, "course_id": c["id"], "tag": t}
+                                        for c in courses for t in rng.sample(_TAGS, 2)])
+    if instructors:
+        session.execute(insert(CourseStaff), [{"org_id": org_id, "course_id": c["id"], "user_id": c["created_by_id"], "role": "instructor", "added_at": now} for c in courses])
+    shapes = [(20, 10) if i == 0 else (3, 5) for i in range(n_courses)]
+    module_rows = [{"org_id": org_id, "course_id": c["id"], "position": m, "title": f"Module {m + 1}"}
+                   for c, (n_mod, _) in zip(courses, shapes) for m in range(n_mod)]
+    for chunk in range(0, len(module_rows), batch):
+        session.execute(insert(Module), module_rows[chunk:chunk + batch])
+    modules = session.exec(select(Module.id, Module.course_id).where(Module.course_id >= first_id).order_by(Module.id)).all()
+    per_module = {c["id"]: shape[1] for c, shape in zip(courses, shapes)}
+    lesson_rows = [{"org_id": org_id, "course_id": course_id, "module_id": module_id, "position": k, "title": f"Lesson {k + 1}", "kind": "text",
+                    "content": {"markdown": f"Lesson {k + 1} of module {module_id}. " * 20}, "required": True, "counts_for_completion": False,
+                    "estimated_minutes": 5, "updated_at": now}
+                   for module_id, course_id in modules for k in range(per_module[course_id])]
+    for chunk in range(0, len(lesson_rows), batch):
+        session.execute(insert(Lesson), lesson_rows[chunk:chunk + batch])
+    lessons: dict[int, list[int]] = {}
+    for lesson_id, course_id in session.exec(select(Lesson.id, Lesson.course_id).where(Lesson.course_id >= first_id).order_by(Lesson.course_id, Lesson.module_id, Lesson.position)).all():
+        lessons.setdefault(course_id, []).append(lesson_id)
+
+    enrollments, picks = [], []
+    for uid in user_ids:
+        for course in rng.sample(courses, min(3, len(courses))):
+            done = rng.choice([0, 0, 1, len(lessons[course["id"]]) // 2, len(lessons[course["id"]])])
+            complete = done == len(lessons[course["id"]])
+            enrolled_at = now - timedelta(days=rng.randrange(1, 200))
+            enrollments.append({"org_id": org_id, "course_id": course["id"], "user_id": uid, "status": "completed" if complete else "active",
+                                "enrolled_at": enrolled_at, "completed_at": enrolled_at + timedelta(days=7) if complete else None,
+                                "source": "self", "last_activity_at": enrolled_at + timedelta(days=1) if done else None,
+                                "last_lesson_id": lessons[course["id"]][done - 1] if done else None})
+            picks.append(done)
+    first_enrollment = (session.exec(select(Enrollment.id).order_by(Enrollment.id.desc())).first() or 0) + 1  # ids grow with inserts
+    for chunk in range(0, len(enrollments), batch):
+        session.execute(insert(Enrollment), enrollments[chunk:chunk + batch])
+    enrollment_ids = session.exec(select(Enrollment.id).where(Enrollment.id >= first_enrollment).order_by(Enrollment.id)).all()
+    progress_rows = [{"enrollment_id": e_id, "lesson_id": lesson_id, "status": "done", "started_at": row["enrolled_at"] + timedelta(days=1),
+                      "completed_at": row["enrolled_at"] + timedelta(days=1), "seconds_spent": 240, "watched": []}
+                     for e_id, row, done in zip(enrollment_ids, enrollments, picks) for lesson_id in lessons[row["course_id"]][:done]]
+    for chunk in range(0, len(progress_rows), batch):
+        session.execute(insert(LessonProgress), progress_rows[chunk:chunk + batch])
+    session.flush()
+    return {"courses": n_courses, "lessons": len(lesson_rows), "enrollments": len(enrollments), "lessons_done": len(progress_rows)}

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import SQLModel, select
 
 from lms_app import db
-from lms_app.models import Course, Department, DepartmentManager, Enrollment, Group, GroupManager, GroupMember, User, UserRole
+from lms_app.models import Course, Department, DepartmentManager, Enrollment, Group, GroupManager, GroupMember, Lesson, LessonProgress, User, UserRole
 from lms_app.services import courses, enrollment, progress, seed
 from lms_app.services.errors import Invalid
 
@@ -64,7 +64,15 @@ def _fingerprint(session) -> list[tuple]:
 def test_synthetic_seed_is_reproducible(engine, session):
     with db.session_scope() as s:
         counts = seed.seed_synthetic(s, "S")
-    assert counts["users"] == 1000
+    assert counts["users"] == 1000 and counts["courses"] == 200 and counts["enrollments"] == 3000
+    # The player's benchmark course: 20 modules of 10 lessons.
+    big = session.exec(select(Course.id).where(Course.title.like("% 1")).order_by(Course.id)).first()
+    assert session.exec(select(func.count(Lesson.id)).where(Lesson.course_id == big)).one() == 200
+    # A completed run has every lesson done; an active one has fewer.
+    for run in session.exec(select(Enrollment).limit(300)).all():
+        done = session.exec(select(func.count(LessonProgress.id)).where(LessonProgress.enrollment_id == run.id)).one()
+        total = session.exec(select(func.count(Lesson.id)).where(Lesson.course_id == run.course_id)).one()
+        assert (done == total) == (run.status == "completed")
     assert session.exec(select(func.count()).select_from(UserRole)).one() == 1000
     first = _fingerprint(session)
     # Empty the tables the seed filled, seed again: the same people in the same places.
