@@ -177,3 +177,9 @@ def session_table(rows, on_revoke) -> rx.Component:
         overflow_x="auto",
         width="100%",
     )
+
+
+def markdown(text, **props) -> rx.Component:
+    """Markdown typed by people (lessons, announcements). Raw HTML inside it is shown as text,
+    never rendered: content runs on the app's own origin."""
+    return rx.markdown(text, use_raw=False, **props)
