@@ -20,7 +20,7 @@ def page_header(title: str, subtitle: str | rx.Var = "", *actions) -> rx.Compone
         justify="between",
         align="end",
         wrap="wrap",
-        gap="3",
+        spacing="3",
         width="100%",
         margin_bottom="24px",
     )

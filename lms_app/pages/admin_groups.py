@@ -15,7 +15,7 @@ def _person(p: PersonView, *actions) -> rx.Component:
         rx.hstack(*actions, spacing="2"),
         justify="between",
         align="center",
-        gap="3",
+        spacing="3",
         width="100%",
     )
 
@@ -23,7 +23,7 @@ def _person(p: PersonView, *actions) -> rx.Component:
 def _manager_names(names) -> rx.Component:
     return rx.cond(
         names.length() > 0,
-        rx.flex(rx.foreach(names, lambda n: rx.badge(rx.icon("user-round-cog", size=12), n, variant="soft", color_scheme="gray")), gap="1", wrap="wrap"),
+        rx.flex(rx.foreach(names, lambda n: rx.badge(rx.icon("user-round-cog", size=12), n, variant="soft", color_scheme="gray")), spacing="1", wrap="wrap"),
         rx.text("No manager", size="1", color_scheme="gray"),
     )
 
