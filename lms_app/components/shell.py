@@ -11,6 +11,7 @@ from lms_app.state.auth import AuthState
 # (label, icon, path, permission): shown only to users holding the permission.
 NAVIGATION: list[tuple[str, str, str, str]] = [
     ("My learning", "book-open", "/learn", "learning.view"),
+    ("Catalog", "library", "/catalog", "learning.view"),
     ("My courses", "presentation", "/teach", "courses.teach"),
     ("My teams", "users", "/teams", "teams.view"),
     ("Overview", "layout-dashboard", "/admin", "admin.view"),

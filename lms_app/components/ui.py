@@ -79,7 +79,7 @@ def status_badge(active: rx.Var, on: str = "Active", off: str = "Inactive") -> r
     return rx.cond(active, rx.badge(on, color_scheme="green", variant="soft"), rx.badge(off, color_scheme="gray", variant="soft"))
 
 
-def _static_select(options: list[tuple[str, str]], id: str | None = None, **props) -> rx.Component:
+def static_select(options: list[tuple[str, str]], id: str | None = None, **props) -> rx.Component:
     # Items known at build time are compiled into the page, not carried in a state.
     return rx.select.root(
         rx.select.trigger(width="100%", id=id),
@@ -95,7 +95,7 @@ def time_zone_select(**props) -> rx.Component:
 
 
 def language_select(**props) -> rx.Component:
-    return _static_select(list(LANGUAGES.items()), **props)
+    return static_select(list(LANGUAGES.items()), **props)
 
 
 def form_dialog(title, *fields: rx.Component, submit: str, on_submit, open, on_open_change, description: str = "",

@@ -7,58 +7,13 @@ import reflex as rx
 from lms_app.components.ui import WIDE_ONLY, empty_state, section, stat_card
 from lms_app.page_registry import SIGNED_IN, page
 from lms_app.state.auth import AuthState
-from lms_app.state.home import AdminOverviewState, LearnerHomeState, TeamsState
+from lms_app.state.home import AdminOverviewState, TeamsState
 
 
 @page("/", "Home", permission=SIGNED_IN)
 def index() -> rx.Component:
     # AuthState.enter_page sends the visitor to their landing page.
     return rx.center(rx.spinner(size="3"), padding_y="64px")
-
-
-@page("/learn", "My learning", permission="learning.view", on_load=LearnerHomeState.load)
-def my_learning() -> rx.Component:
-    return rx.vstack(
-        rx.box(
-            rx.heading(rx.text.span("Welcome, "), rx.text.span(LearnerHomeState.first_name), size="7", id="landing-title"),
-            rx.text("Your courses, progress and certificates, all in one place.", color_scheme="gray"),
-            margin_bottom="16px",
-        ),
-        section(
-            "My courses",
-            empty_state("book-open", "No courses yet", "Courses you enroll in, or that your organization assigns to you, will appear here with your progress and where you left off."),
-        ),
-        section(
-            "Where I belong",
-            rx.card(
-                rx.vstack(
-                    rx.hstack(rx.icon("building-2", size=16), rx.text("Department: ", weight="medium"), rx.text(rx.cond(LearnerHomeState.department != "", LearnerHomeState.department, "none yet")), spacing="2", align="center"),
-                    rx.hstack(
-                        rx.icon("users", size=16), rx.text("Groups: ", weight="medium"),
-                        rx.cond(LearnerHomeState.groups.length() > 0, rx.hstack(rx.foreach(LearnerHomeState.groups, lambda g: rx.badge(g, variant="soft")), wrap="wrap", spacing="2"), rx.text("none yet")),
-                        spacing="2", align="center", wrap="wrap",
-                    ),
-                    spacing="3",
-                ),
-                width="100%",
-            ),
-        ),
-        width="100%",
-        spacing="4",
-    )
-
-
-@page("/teach", "My courses", permission="courses.teach")
-def my_courses() -> rx.Component:
-    return rx.vstack(
-        rx.box(rx.heading("My courses", size="7", id="landing-title"), rx.text("The courses you teach, their learners and what waits for grading.", color_scheme="gray"), margin_bottom="16px"),
-        section(
-            "Courses",
-            empty_state("presentation", "You are not teaching a course yet", "Courses you create or are added to as an instructor or teaching assistant will appear here, with their enrollments and a grading queue."),
-        ),
-        width="100%",
-        spacing="4",
-    )
 
 
 def _member_row(m: dict) -> rx.Component:

@@ -25,7 +25,7 @@ from lms_app.models import Course, Department, Enrollment, Group, GroupMember, U
 from lms_app.services import audit, progress
 from lms_app.services.courses import can_author, get_course, staffed_course
 from lms_app.services.errors import Conflict, Invalid, NotFound, PermissionDenied
-from lms_app.services.groups import descendant_ids
+from lms_app.services.groups import department_outline, descendant_ids
 from lms_app.services.passwords import verify_password
 from lms_app.services.permissions import Actor, require
 
@@ -178,6 +178,33 @@ def _enroll(session: Session, actor: Actor, course: Course, user_ids: set[int], 
                      after={"course": course.title, "source": source, "via": label or None,
                             "learners": [eligible[r.user_id].email for r in runs]})
     return EnrollCounts(len(runs), already, len(users) - len(eligible) - already)
+
+
+@dataclass
+class EnrollOptions:
+    """What a course's staff may enroll: people not in the course now, groups, departments."""
+    people: list[tuple[int, str, str]]  # (id, name, email), matching the search
+    groups: list[tuple[int, str]]
+    departments: list[tuple[int, str]]  # (id, path "Sales / Retail Stores")
+
+
+def enroll_options(session: Session, actor: Actor, course_id: int, query: str = "", *, limit: int = 8) -> EnrollOptions:
+    """For the roster's "Enroll" dialog: the course's staff search the organization's people
+    (those with an active run are left out) and pick groups or departments."""
+    course = _enrolling_course(session, actor, course_id)
+    words = (query or "").strip().lower()[:100]
+    people: list[tuple[int, str, str]] = []
+    if words:
+        pattern = f"%{words}%"
+        enrolled = select(Enrollment.user_id).where(Enrollment.course_id == course.id, Enrollment.status == "active")
+        people = [tuple(row) for row in session.exec(
+            select(User.id, User.name, User.email).where(
+                User.org_id == actor.org_id, User.is_active, User.pending_approval.is_(False), User.id.not_in(enrolled),
+                func.lower(User.name).like(pattern) | func.lower(User.email).like(pattern),
+            ).order_by(func.lower(User.name)).limit(limit)).all()]
+    groups = [tuple(row) for row in session.exec(select(Group.id, Group.name).where(Group.org_id == actor.org_id).order_by(func.lower(Group.name))).all()]
+    departments = [(d_id, path) for d_id, _, _, path in department_outline(session, actor.org_id)]
+    return EnrollOptions(people, groups, departments)
 
 
 def enroll_users(session: Session, actor: Actor, course_id: int, user_ids: list[int], *, source: str = "instructor",

@@ -1,25 +1,14 @@
-"""The landing page of each role: My learning, My courses, My teams, the admin overview."""
+"""The landing pages of managers and admins: My teams, the admin overview (My learning is in
+lms_app.state.catalog)."""
 
 from __future__ import annotations
 
 import reflex as rx
 from sqlmodel import Session
 
-from lms_app.services import learning, overview, profile, teams, timefmt
+from lms_app.services import overview, profile, teams, timefmt
 from lms_app.services.permissions import Actor
 from lms_app.state.base import ActorMixin, signed_in
-
-
-class LearnerHomeState(ActorMixin, rx.State):
-    first_name: str = ""
-    department: str = ""
-    groups: list[str] = []
-
-    @rx.event
-    @signed_in
-    def load(self, session: Session, actor: Actor):
-        home = learning.learner_home(session, actor)
-        self.first_name, self.department, self.groups = home.first_name, home.department, home.groups
 
 
 class TeamsState(ActorMixin, rx.State):

@@ -72,4 +72,4 @@ def toast_text(result) -> str | None:
     return None
 
 
-_TOAST = re.compile(r"__toast'\]\?\.\[\"(?:error|success|info|warning)\"\]\((\"(?:[^\"\\\\]|\\\\.)*\")")
+_TOAST = re.compile(r"""__toast'\]\?\.\["(?:error|success|info|warning)"\]\(("(?:[^"\\]|\\.)*")""")

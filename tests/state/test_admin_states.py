@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
-import json
 import re
 
 import pytest
@@ -19,23 +18,10 @@ from lms_app.services.seed import DEMO_PASSWORD
 from lms_app.state.admin_groups import AdminGroupsState
 from lms_app.state.admin_roles import AdminRolesState
 from lms_app.state.admin_users import AdminImportState, AdminUsersState, AdminUserState
-from tests.state.harness import signed_in_browser
+from tests.state.harness import signed_in_browser, toast_text
 
 ADMIN = "admin@example.com"
 DENIED = "You do not have permission to do that."
-
-
-_TOAST = re.compile(r"""__toast'\]\?\.\["(?:error|success|info|warning)"\]\(("(?:[^"\\]|\\.)*")""")
-
-
-def toast_text(result) -> str | None:
-    """The message of the toast a handler returned (messages may hold quotes and curly quotes)."""
-    for item in result if isinstance(result, list) else [result]:
-        for key, value in getattr(item, "args", ()):
-            match = _TOAST.search(value._js_expr) if key._js_expr == "function" else None
-            if match:
-                return json.loads(match.group(1))
-    return None
 
 
 def snapshot(engine) -> dict[str, list]:

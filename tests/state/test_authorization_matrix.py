@@ -37,7 +37,8 @@ ROLES = [ANON, LEARNER, INSTRUCTOR, MANAGER, ADMIN]
 SIGNED_IN = {LEARNER, INSTRUCTOR, MANAGER, ADMIN}
 EVERYONE = set(ROLES)
 LOGINS = {LEARNER: "leo@example.com", INSTRUCTOR: "irene@example.com", MANAGER: "maya@example.com", ADMIN: "admin@example.com"}
-DENIED_MESSAGES = ("You do not have permission to do that.",)
+# Refusals: the permission check's, and the course-level checks' (enrollment, course role).
+DENIED_MESSAGES = ("You do not have permission to do that.", "You are not enrolled in this course.")
 
 # --- pages: route -> who may open it ---------------------------------------------------------
 PAGE_ROWS: dict[str, set[str]] = {
@@ -59,8 +60,15 @@ PAGE_ROWS: dict[str, set[str]] = {
     "/admin/roles": {ADMIN},
     "/admin/groups": {ADMIN},
     # --- courses: authoring (rows below) ---
+    "/teach/courses/[course_id]": {INSTRUCTOR, ADMIN},
+    "/teach/courses/[course_id]/learners": {INSTRUCTOR, ADMIN},
     # --- courses: catalog and my learning (rows below) ---
+    "/catalog": SIGNED_IN,
+    "/catalog/[course_id]": SIGNED_IN,
     # --- courses: player (rows below) ---
+    # Anyone who takes courses may open the player; someone not enrolled reads why and where to enroll.
+    "/learn/courses/[course_id]": SIGNED_IN,
+    "/learn/courses/[course_id]/[lesson_id]": SIGNED_IN,
 }
 
 
@@ -94,7 +102,6 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     "SignInPagesState.load_login": HandlerRow(EVERYONE, "/login"),
     "SignInPagesState.load_register": HandlerRow(EVERYONE, "/register"),
     "SignInPagesState.load_invitation": HandlerRow(EVERYONE, "/invite/not-a-token"),
-    "LearnerHomeState.load": HandlerRow(SIGNED_IN, "/learn"),
     "TeamsState.load": HandlerRow({MANAGER, ADMIN}, "/teams"),
     "TeamsState.set_search": HandlerRow(EVERYONE, "/teams", lambda ids: ("leo",), ui_only=True),
     "AdminOverviewState.load": HandlerRow({ADMIN}, "/admin"),
@@ -185,8 +192,78 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     **{f"AdminGroupsState.{name}": HandlerRow(EVERYONE, "/admin/groups", lambda ids: (str(ids["department"]),), ui_only=True)
        for name in ("new_department", "edit_department", "ask_delete_department")},
     # --- courses: authoring (rows below) ---
+    # Irene teaches the world's course; admins manage every course. The rest are refused like the pages.
+    "TeachState.load": HandlerRow({INSTRUCTOR, ADMIN}, "/teach"),
+    "TeachState.create_course": HandlerRow({INSTRUCTOR, ADMIN}, "/teach", lambda ids: ({"title": "Forklift basics", "summary": "", "category": "Safety", "language": "en"},)),
+    "TeachState.set_create_open": HandlerRow(EVERYONE, "/teach", lambda ids: (True,), ui_only=True),
+    **{f"CourseEditorState.{name}": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}")
+       for name in ("load", "publish", "unpublish", "archive", "copy_course", "remove_key")},
+    "CourseEditorState.save_details": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ({
+        "title": "Safe lifting", "summary": "Lift well.", "category": "Safety", "tags": "safety, back", "language": "en",
+        "estimated_minutes": "40", "access_days": "90", "completion_rule": "all_required"},)),
+    "CourseEditorState.set_self_enrollment": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (False,)),
+    "CourseEditorState.set_key": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ({"key": "open-sesame"},)),
+    "CourseEditorState.save_module": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ({"title": "Renamed basics"},), given=lambda ids: {"module_form_id": str(ids["module"])}),
+    "CourseEditorState.move_module": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["module"]), "down")),
+    "CourseEditorState.confirm_delete": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", given=lambda ids: {"delete_what": "module", "delete_id": str(ids["module2"])}),
+    "CourseEditorState.add_lesson": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ({"title": "Extra", "kind": "text"},), given=lambda ids: {"add_lesson_module": str(ids["module"])}),
+    "CourseEditorState.move_lesson": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["lesson"]), "down")),
+    "CourseEditorState.open_lesson": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["lesson"]),)),
+    "CourseEditorState.save_lesson_title": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ("Why lifting matters",), given=lambda ids: {"lesson_id": str(ids["lesson"])}),
+    "CourseEditorState.set_lesson_required": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (False,), given=lambda ids: {"lesson_id": str(ids["lesson"])}),
+    "CourseEditorState.autosave_markdown": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ("# Why\n\nBacks matter.",), given=lambda ids: {"lesson_id": str(ids["lesson"])}),
+    "CourseEditorState.save_markdown": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", given=lambda ids: {"lesson_id": str(ids["lesson"]), "markdown": "Backs matter."}),
+    "CourseEditorState.save_content": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ({"url": "https://example.com/lifting"},), given=lambda ids: {"lesson_id": str(ids["lesson"]), "lesson_kind": "link"}),
+    "CourseEditorState.save_release": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ({"release_mode": "days", "release_days": "3"},), given=lambda ids: {"lesson_id": str(ids["lesson2"])}),
+    "CourseEditorState.toggle_prerequisite": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["lesson"]), True), given=lambda ids: {"lesson_id": str(ids["locked_lesson"])}),
+    **{f"CourseEditorState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: (True,), ui_only=True)
+       for name in ("set_archive_open", "set_module_form_open", "set_delete_open", "set_add_lesson_open", "set_lesson_open")},
+    **{f"CourseEditorState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}", ui_only=True) for name in ("dismiss_problems", "new_module")},
+    "CourseEditorState.pick_language": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: ("fr",), ui_only=True),
+    "CourseEditorState.pick_completion_rule": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: ("chosen",), ui_only=True),
+    "CourseEditorState.pick_lesson_kind": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: ("link",), ui_only=True),
+    "CourseEditorState.pick_release_mode": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: ("date",), ui_only=True),
+    "CourseEditorState.set_markdown": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: ("# Draft",), ui_only=True),
+    "CourseEditorState.rename_module_dialog": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: (str(ids["module"]),), ui_only=True),
+    "CourseEditorState.new_lesson": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: (str(ids["module"]),), ui_only=True),
+    "CourseEditorState.ask_delete": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: ("lesson", str(ids["lesson"])), ui_only=True),
+    "CourseLearnersState.load": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/learners"),
+    "CourseLearnersState.open_enroll": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/learners"),
+    "CourseLearnersState.search_enrollable": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/learners", lambda ids: ("sven",)),
+    "CourseLearnersState.enroll_person": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/learners", lambda ids: (str(ids["manager"]),)),
+    "CourseLearnersState.enroll_group": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/learners", lambda ids: ({"group": str(ids["group"])},)),
+    "CourseLearnersState.enroll_department": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/learners", lambda ids: ({"department": str(ids["department"])},)),
+    "CourseLearnersState.set_enroll_open": HandlerRow(EVERYONE, "/teach/courses/{course}/learners", lambda ids: (True,), ui_only=True),
+    "CourseLearnersState.unenroll": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/learners", lambda ids: ({"reason": "Left the company"},), given=lambda ids: {"target_id": str(ids["enrollment"])}),
+    "CourseLearnersState.save_progress": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/learners", lambda ids: ({"lesson": str(ids["lesson"]), "reason": "Attended in person"},),
+                                                    given=lambda ids: {"target_id": str(ids["enrollment"]), "progress_action": "complete"}),
+    "CourseLearnersState.set_search": HandlerRow(EVERYONE, "/teach/courses/{course}/learners", lambda ids: ("leo",), ui_only=True),
+    **{f"CourseLearnersState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}/learners", lambda ids: (True,), ui_only=True)
+       for name in ("set_unenroll_open", "set_progress_open")},
+    "CourseLearnersState.ask_unenroll": HandlerRow(EVERYONE, "/teach/courses/{course}/learners", lambda ids: (str(ids["enrollment"]),), ui_only=True),
+    "CourseLearnersState.ask_progress": HandlerRow(EVERYONE, "/teach/courses/{course}/learners", lambda ids: (str(ids["enrollment"]), "reset"), ui_only=True),
+    "CourseLearnersState.pick_progress_lesson": HandlerRow(EVERYONE, "/teach/courses/{course}/learners", lambda ids: (str(ids["lesson"]),), ui_only=True),
     # --- courses: catalog and my learning (rows below) ---
+    "MyLearningState.load": HandlerRow(SIGNED_IN, "/learn"),
+    **{f"CatalogState.{name}": HandlerRow(SIGNED_IN, "/catalog") for name in ("load", "clear_filters")},
+    "CatalogState.set_query": HandlerRow(SIGNED_IN, "/catalog", lambda ids: ("warehouse",)),
+    "CatalogState.set_category": HandlerRow(SIGNED_IN, "/catalog", lambda ids: ("Safety",)),
+    "CatalogState.set_language": HandlerRow(SIGNED_IN, "/catalog", lambda ids: ("en",)),
+    "CatalogState.set_duration": HandlerRow(SIGNED_IN, "/catalog", lambda ids: ("medium",)),
+    "CatalogState.set_sort": HandlerRow(SIGNED_IN, "/catalog", lambda ids: ("newest",)),
+    "CatalogState.go_to_page": HandlerRow(SIGNED_IN, "/catalog", lambda ids: (2,)),
+    "CourseDetailState.load": HandlerRow(SIGNED_IN, "/catalog/{course}"),
+    # Leo has a run already (returned as is); the others, able to take courses, join.
+    "CourseDetailState.enroll": HandlerRow(SIGNED_IN, "/catalog/{course}", lambda ids: ({"key": ""},)),
     # --- courses: player (rows below) ---
+    # The run and the lesson are resolved on the server from the URL. Opening the player is
+    # allowed to anyone who takes courses (someone not enrolled reads why and where to enroll);
+    # what records progress is refused to everyone but Leo, the one enrolled.
+    "PlayerState.resume": HandlerRow(SIGNED_IN, "/learn/courses/{course}"),
+    "PlayerState.load": HandlerRow(SIGNED_IN, "/learn/courses/{course}/{lesson}"),
+    **{f"PlayerState.{name}": HandlerRow({LEARNER}, "/learn/courses/{course}/{lesson}") for name in ("reached_end", "mark_done")},
+    "PlayerState.heartbeat": HandlerRow({LEARNER}, "/learn/courses/{course}/{lesson}", lambda ids: ({"lesson": str(ids["lesson"]), "seconds": 30},)),
+    "PlayerState.report_watch": HandlerRow({LEARNER}, "/learn/courses/{course}/{lesson}", lambda ids: ({"lesson": str(ids["lesson"]), "ranges": [[0, 10]]},)),
 }
 
 # --- API routes: (method, path) -> who may call it (public routes answer everyone) -----------------

@@ -2,7 +2,8 @@
 
 from lms_app.services.seed import DEMO_PASSWORD
 from lms_app.state.auth import AuthState
-from lms_app.state.home import AdminOverviewState, LearnerHomeState, TeamsState
+from lms_app.state.catalog import MyLearningState
+from lms_app.state.home import AdminOverviewState, TeamsState
 from lms_app.state.profile import ProfileState
 from tests.state.harness import Browser, redirect_target, signed_in_browser, toast_text
 
@@ -28,8 +29,8 @@ def test_home_redirects_each_role_to_its_landing_page(demo, session):
 
 def test_learner_home_shows_their_department_and_groups(demo, session):
     browser = signed_in_browser(session, "leo@example.com", DEMO_PASSWORD, "/learn")
-    browser.call(LearnerHomeState, "load")
-    state = browser.state(LearnerHomeState)
+    browser.call(MyLearningState, "load")
+    state = browser.state(MyLearningState)
     assert (state.first_name, state.department, state.groups) == ("Leo", "Sales", ["Autumn 2026 onboarding"])
 
 

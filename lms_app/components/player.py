@@ -1,0 +1,240 @@
+"""Pieces of the course player: the outline, the progress bar, each kind's lesson view, the
+lesson's footer (completion, previous and next) and the hidden triggers assets/player.js
+uses to report to the server."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from lms_app.components.ui import markdown
+from lms_app.state.player import OutlineLesson, OutlineModule, PlayerState
+
+S = PlayerState
+
+FOCUS = {"outline": f"2px solid {rx.color('accent', 8)}", "outline_offset": "2px", "border_radius": "6px"}
+# Read by screen readers, not shown.
+VISUALLY_HIDDEN = {"position": "absolute", "width": "1px", "height": "1px", "overflow": "hidden", "clip": "rect(0 0 0 0)", "white_space": "nowrap"}
+
+_ICONS = {"locked": ("lock", "gray"), "available": ("circle", "gray"), "in_progress": ("circle-dot", "amber"), "done": ("circle-check", "green")}
+
+
+def _state_icon(state) -> rx.Component:
+    return rx.match(
+        state,
+        *[(key, rx.icon(icon, size=16, color=rx.color(color, 10), flex_shrink="0")) for key, (icon, color) in _ICONS.items()],
+        rx.icon("circle", size=16, color=rx.color("gray", 9), flex_shrink="0"),
+    )
+
+
+def _outline_lesson(lesson: OutlineLesson) -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.box(_state_icon(lesson.state), padding_top="2px"),
+            rx.vstack(
+                rx.text(lesson.title, size="2", weight=rx.cond(lesson.current, "bold", "regular"), color=rx.cond(lesson.state == "locked", rx.color("gray", 10), rx.color("gray", 12))),
+                rx.cond(lesson.reason != "", rx.text(lesson.reason, size="1", color=rx.color("gray", 10), class_name="lms-lock-reason", overflow_wrap="anywhere")),
+                rx.text(lesson.state_label, size="1", style=VISUALLY_HIDDEN),
+                spacing="0",
+                min_width="0",
+            ),
+            spacing="2",
+            align="start",
+        ),
+        href=lesson.href,
+        underline="none",
+        display="block",
+        width="100%",
+        padding_x="10px",
+        padding_y="6px",
+        border_radius="6px",
+        background=rx.cond(lesson.current, rx.color("accent", 4), "transparent"),
+        border_left=rx.cond(lesson.current, f"3px solid {rx.color('accent', 9)}", "3px solid transparent"),
+        _hover={"background": rx.color("gray", 3)},
+        _focus_visible=FOCUS,
+        custom_attrs={"data-lesson-state": lesson.state, "aria-current": rx.cond(lesson.current, "page", "false")},
+        class_name="lms-outline-lesson",
+    )
+
+
+def _outline_module(module: OutlineModule) -> rx.Component:
+    return rx.vstack(
+        rx.text(module.title, size="1", weight="bold", color=rx.color("gray", 11), text_transform="uppercase", letter_spacing="0.04em", padding_x="10px"),
+        rx.vstack(rx.foreach(module.lessons, _outline_lesson), spacing="1", width="100%"),
+        spacing="1",
+        width="100%",
+    )
+
+
+def outline() -> rx.Component:
+    return rx.vstack(rx.foreach(S.outline, _outline_module), spacing="4", width="100%", role="navigation", aria_label="Course outline")
+
+
+def progress_bar() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.text("Course progress", size="2", weight="medium"),
+            rx.spacer(),
+            rx.text(S.percent, "%", size="2", weight="bold", id="course-percent"),
+            width="100%",
+            align="center",
+        ),
+        rx.progress(value=S.percent, max=100, aria_label="Course progress"),
+        rx.text(S.done_count, " of ", S.total_count, " lessons done", rx.cond(S.course_completed, " · Course completed", ""), size="1", color_scheme="gray"),
+        spacing="2",
+        width="100%",
+    )
+
+
+# --- the lesson by kind ----------------------------------------------------------------------
+
+def _text_lesson() -> rx.Component:
+    return rx.box(markdown(S.markdown), width="100%", overflow_wrap="anywhere",
+                  style={"& img": {"max_width": "100%"}, "& pre": {"overflow_x": "auto"}})
+
+
+def _link_lesson() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.icon("link", size=18), rx.text("A page to read elsewhere", weight="medium"), spacing="2", align="center"),
+            rx.text(S.url, size="2", color_scheme="gray", overflow_wrap="anywhere"),
+            rx.el.a(
+                rx.button(rx.icon("external-link", size=16), "Open", tab_index=-1),
+                href=S.url, target="_blank", rel="noopener noreferrer", id="open-link",
+                on_click=S.reached_end, _focus_visible=FOCUS,
+            ),
+            rx.text("Opening it counts as viewed.", size="1", color_scheme="gray"),
+            spacing="3",
+        ),
+        width="100%",
+    )
+
+
+def _video_lesson() -> rx.Component:
+    return rx.cond(
+        S.video_source == "link",
+        rx.vstack(
+            rx.el.video(
+                src=S.url, controls=True, preload="metadata", id="lms-video", plays_inline=True,
+                custom_attrs={"data-position": S.position}, width="100%",
+                style={"max_height": "70vh", "background": "black", "border_radius": "8px"},
+            ),
+            rx.hstack(
+                rx.text("Watched ", S.watched_percent, "%", size="1", color_scheme="gray", id="watched-share"),
+                rx.spacer(),
+                rx.el.a("Video not playing? Open it in a new tab", href=S.url, target="_blank", rel="noopener noreferrer", on_click=S.reached_end, _focus_visible=FOCUS,
+                     style={"font_size": "12px", "color": rx.color("accent", 11)}),
+                width="100%",
+                wrap="wrap",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        rx.callout("This video file cannot be played here yet. Ask the course's instructor for a copy.", icon="info", width="100%"),
+    )
+
+
+def _file_lesson() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.icon("file-down", size=18), rx.text(S.file_name, weight="medium", overflow_wrap="anywhere"), spacing="2", align="center"),
+            rx.text("Downloading lesson files is not available here yet. Ask the course's instructor for a copy.", size="2", color_scheme="gray"),
+            spacing="2",
+        ),
+        width="100%",
+    )
+
+
+def _live_session() -> rx.Component:
+    def row(icon: str, label: str, value) -> rx.Component:
+        return rx.hstack(rx.icon(icon, size=16), rx.text(label, weight="medium", size="2"), rx.text(value, size="2", overflow_wrap="anywhere"), spacing="2", align="start", wrap="wrap")
+
+    return rx.card(
+        rx.vstack(
+            row("calendar-clock", "Starts:", S.session_starts),
+            row("timer", "Length:", S.session_length),
+            rx.cond(S.session_location != "", row("map-pin", "Where:", S.session_location)),
+            rx.cond(S.url != "", rx.el.a(rx.button(rx.icon("video", size=16), "Join the session", tab_index=-1), href=S.url, target="_blank", rel="noopener noreferrer", _focus_visible=FOCUS)),
+            rx.text("The course's staff record your attendance after the session.", size="1", color_scheme="gray"),
+            spacing="3",
+        ),
+        width="100%",
+    )
+
+
+def lesson_body() -> rx.Component:
+    return rx.match(
+        S.lesson_kind,
+        ("text", _text_lesson()),
+        ("link", _link_lesson()),
+        ("video", _video_lesson()),
+        ("file", _file_lesson()),
+        ("live_session", _live_session()),
+        rx.callout("This kind of lesson cannot be shown here yet.", icon="info", width="100%"),
+    )
+
+
+def locked_notice() -> rx.Component:
+    return rx.callout(
+        rx.text(rx.text.strong("This lesson is not open yet. "), S.locked_reason, "."),
+        icon="lock",
+        color_scheme="amber",
+        width="100%",
+        id="locked-reason",
+    )
+
+
+def completion_row() -> rx.Component:
+    return rx.cond(
+        S.lesson_done,
+        rx.hstack(rx.icon("circle-check", size=18, color=rx.color("green", 10)), rx.text("Done", weight="medium", color=rx.color("green", 11)), spacing="2", align="center", id="lesson-done"),
+        rx.match(
+            S.completion,
+            ("attended", rx.fragment()),
+            ("passed", rx.fragment()),
+            rx.hstack(
+                rx.button(rx.icon("check", size=16), "Mark as done", variant="soft", on_click=S.mark_done, id="mark-done"),
+                rx.cond(S.lesson_kind == "text", rx.text("Reading to the end marks it done.", size="1", color_scheme="gray")),
+                spacing="3",
+                align="center",
+                wrap="wrap",
+            ),
+        ),
+    )
+
+
+def step_links() -> rx.Component:
+    previous = rx.cond(
+        S.previous.href != "",
+        rx.link(rx.button(rx.icon("arrow-left", size=16), "Previous", variant="soft", color_scheme="gray", tab_index=-1), href=S.previous.href, id="previous-lesson", aria_label="Previous: " + S.previous.title),
+        rx.box(),
+    )
+    following = rx.cond(
+        S.next.href != "",
+        rx.cond(
+            S.next.reason != "",
+            rx.vstack(
+                rx.button("Next", rx.icon("lock", size=16), disabled=True, id="next-lesson-locked"),
+                rx.text("“", S.next.title, "”: ", S.next.reason, size="1", color_scheme="gray", align="right"),
+                spacing="1",
+                align="end",
+            ),
+            rx.link(rx.button("Next", rx.icon("arrow-right", size=16), tab_index=-1), href=S.next.href, id="next-lesson", aria_label="Next: " + S.next.title),
+        ),
+        rx.box(),
+    )
+    return rx.flex(previous, following, justify="between", align="start", gap="3", width="100%", wrap="wrap",
+                   padding_top="16px", border_top=f"1px solid {rx.color('gray', 4)}")
+
+
+def reporters() -> rx.Component:
+    """Hidden buttons assets/player.js clicks: Reflex 0.10 has no public way for page scripts
+    to send an event, and a click runs the component's own handler. The reports themselves
+    are taken from the script (rx.call_script's callback carries them to the state)."""
+    hidden = {"display": "none"}
+    return rx.box(
+        rx.el.button(id="lms-report-end", on_click=S.reached_end, tab_index=-1, type="button"),
+        rx.el.button(id="lms-report-heartbeat", on_click=rx.call_script("window.lmsPlayer.take('heartbeat')", callback=S.heartbeat), tab_index=-1, type="button"),
+        rx.el.button(id="lms-report-watch", on_click=rx.call_script("window.lmsPlayer.take('watch')", callback=S.report_watch), tab_index=-1, type="button"),
+        style=hidden,
+        aria_hidden="true",
+    )
