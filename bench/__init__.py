@@ -6,4 +6,5 @@ Each area is a module with a `run()` that reports its figures through bench.comm
 # area name -> module (each later issue appends its own area)
 AREAS: dict[str, str] = {
     "foundation": "bench.foundation",
+    "courses": "bench.courses",
 }

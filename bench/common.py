@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -384,3 +384,69 @@ ROUNDTRIP_JS = """
   };
 })();
 """
+
+
+# ----------------------------------------------------------------------------- events in a browser
+
+WARMUP = 3
+REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
+# One timed event: given the frame meter, do the action and return {"ms", "long_task_ms"}.
+Step = Callable[["FrameMeter"], dict]
+
+def measure_events(browser, open_page: Callable[[object], Step]) -> dict[str, list[float]]:
+    """Warm up, then time REPEAT events in a fresh browser context."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(ROUNDTRIP_JS)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        meter = FrameMeter(page)
+        step = open_page(page)
+        out: dict[str, list[float]] = {"ms": [], "long_task_ms": [], "sent": [], "received": [], "total": []}
+        for i in range(WARMUP + REPEAT):
+            timing = step(meter)
+            meter.settle(page)
+            if not (meter.sent and meter.received):
+                raise RuntimeError(f"the event on {page.url} changed the page without a WebSocket round trip")
+            if i >= WARMUP:
+                out["ms"].append(round(timing["ms"], 2))
+                out["long_task_ms"].append(round(timing["long_task_ms"], 2))
+                out["sent"].append(meter.sent)
+                out["received"].append(meter.received)
+                out["total"].append(meter.sent + meter.received)
+        return out
+    finally:
+        context.close()
+
+
+def timed_event(page, meter: FrameMeter, control: str, watch: str, expect: str, click: Callable[[], None]) -> dict:
+    page.evaluate("([c, w, e]) => window.__benchArm(c, w, e)", [control, watch, expect])
+    meter.reset()
+    click()
+    page.wait_for_function("() => window.__bench.t1 !== null", timeout=15_000)
+    return page.evaluate("() => window.__benchResult()")
+
+
+def counter_event(page, url: str) -> Step:
+    page.goto(url + "/")
+    count = page.locator("#count")
+    page.wait_for_function("() => document.querySelector('#count')?.textContent.trim() === '0'")
+
+    def step(meter: FrameMeter) -> dict:
+        expect = str(int(count.inner_text().strip()) + 1)
+        return timed_event(page, meter, "#increment", "#count", expect, lambda: page.locator("#increment").click())
+
+    return step
+
+
+
+# ----------------------------------------------------------------------------- the app's CLI
+
+def run_cli(env: dict[str, str], *args: str) -> tuple[float, str]:
+    """Run `python -m lms_app ...`; its wall-clock seconds and output."""
+    started = time.perf_counter()
+    done = subprocess.run([str(BIN / "python"), "-m", "lms_app", *args], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=3600)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"python -m lms_app {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    return elapsed, done.stdout.strip()

@@ -16,27 +16,21 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import tempfile
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import (
-    BIN, PROJECT, ROUNDTRIP_JS, FrameMeter, ReflexServer, base_env, bench_size, chromium, copy_app,
-    info, median, p95, report, web_lock,
+    PROJECT, REPEAT, WARMUP, FrameMeter, ReflexServer, Step, base_env, bench_size, chromium, copy_app, counter_event,
+    info, measure_events, median, p95, report, run_cli, timed_event, web_lock,
 )
 
 AREA = "foundation"
-REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
-WARMUP = 3
 LEARNER = "leo@example.com"
 TIMEZONES = ("Asia/Tokyo", "America/New_York")  # offsets unlike each other and the learner's own (Europe/Paris)
 LANGUAGES = ("Deutsch", "Français")  # as the select shows them
 PG_URL = os.environ.get("LMS_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
-Step = Callable[[FrameMeter], dict]
 
 
 def run() -> None:
@@ -58,14 +52,14 @@ def _event_and_memory(tmp: Path) -> None:
             lms = ReflexServer("lms", PROJECT, env)
             env["LMS_PUBLIC_URL"] = lms.url
             try:
-                _cli(env, "migrate")
-                _cli(env, "seed", "--demo")
+                run_cli(env, "migrate")
+                run_cli(env, "seed", "--demo")
                 info(AREA, "building and starting the LMS")
                 lms.start()
                 with chromium() as browser:
-                    base = _measure(browser, lambda page: _counter_event(page, counter.url))
-                    timezone = _measure(browser, lambda page: _time_zone_event(page, lms.url))
-                    locale = _measure(browser, lambda page: _profile_select_event(page, lms.url, "#profile-locale", LANGUAGES))
+                    base = measure_events(browser, lambda page: counter_event(page, counter.url))
+                    timezone = measure_events(browser, lambda page: _time_zone_event(page, lms.url))
+                    locale = measure_events(browser, lambda page: _profile_select_event(page, lms.url, "#profile-locale", LANGUAGES))
                 lms_rss, lms_workers = lms.worker_peak_rss_kb()
                 counter_rss, counter_workers = counter.worker_peak_rss_kb()
             finally:
@@ -87,62 +81,6 @@ def _event_and_memory(tmp: Path) -> None:
                baseline_sent=median(base["sent"]), baseline_received=median(base["received"]))
     report(AREA, "worker_peak_rss", lms_rss / 1024, "MiB", counter_rss / 1024, baseline_unit="MiB",
            note="VmHWM of the largest backend worker after the browser run", workers=lms_workers, baseline_workers=counter_workers)
-
-
-def _cli(env: dict[str, str], *args: str) -> tuple[float, str]:
-    """Run `python -m lms_app ...`; its wall-clock seconds and output."""
-    started = time.perf_counter()
-    done = subprocess.run([str(BIN / "python"), "-m", "lms_app", *args], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=3600)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"python -m lms_app {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    return elapsed, done.stdout.strip()
-
-
-def _measure(browser, open_page: Callable[[object], Step]) -> dict[str, list[float]]:
-    """Warm up, then time REPEAT events in a fresh browser context."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(ROUNDTRIP_JS)
-    try:
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        meter = FrameMeter(page)
-        step = open_page(page)
-        out: dict[str, list[float]] = {"ms": [], "long_task_ms": [], "sent": [], "received": [], "total": []}
-        for i in range(WARMUP + REPEAT):
-            timing = step(meter)
-            meter.settle(page)
-            if not (meter.sent and meter.received):
-                raise RuntimeError(f"the event on {page.url} changed the page without a WebSocket round trip")
-            if i >= WARMUP:
-                out["ms"].append(round(timing["ms"], 2))
-                out["long_task_ms"].append(round(timing["long_task_ms"], 2))
-                out["sent"].append(meter.sent)
-                out["received"].append(meter.received)
-                out["total"].append(meter.sent + meter.received)
-        return out
-    finally:
-        context.close()
-
-
-def _timed(page, meter: FrameMeter, control: str, watch: str, expect: str, click: Callable[[], None]) -> dict:
-    page.evaluate("([c, w, e]) => window.__benchArm(c, w, e)", [control, watch, expect])
-    meter.reset()
-    click()
-    page.wait_for_function("() => window.__bench.t1 !== null", timeout=15_000)
-    return page.evaluate("() => window.__benchResult()")
-
-
-def _counter_event(page, url: str) -> Step:
-    page.goto(url + "/")
-    count = page.locator("#count")
-    page.wait_for_function("() => document.querySelector('#count')?.textContent.trim() === '0'")
-
-    def step(meter: FrameMeter) -> dict:
-        expect = str(int(count.inner_text().strip()) + 1)
-        return _timed(page, meter, "#increment", "#count", expect, lambda: page.locator("#increment").click())
-
-    return step
 
 
 def _sign_in(page, url: str) -> None:
@@ -174,7 +112,7 @@ def _time_zone_event(page, url: str) -> Step:
 
     def step(meter: FrameMeter) -> dict:
         target = TIMEZONES[0] if select.input_value() != TIMEZONES[0] else TIMEZONES[1]
-        return _timed(page, meter, "#profile-timezone", "#profile-zone-offset", utc_offset(target), lambda: select.select_option(target))
+        return timed_event(page, meter, "#profile-timezone", "#profile-zone-offset", utc_offset(target), lambda: select.select_option(target))
 
     return step
 
@@ -189,7 +127,7 @@ def _profile_select_event(page, url: str, trigger_id: str, values: tuple[str, st
         option.wait_for(state="visible")
         option.scroll_into_view_if_needed()
         page.wait_for_timeout(200)  # the list's opening animation; not part of the event
-        return _timed(page, meter, "[role=option]", trigger_id, target, lambda: option.click())
+        return timed_event(page, meter, "[role=option]", trigger_id, target, lambda: option.click())
 
     return step
 
@@ -215,8 +153,8 @@ def _time_seed(tmp: Path, backend: str, size: str) -> tuple[float, str]:
     data_dir.mkdir()
     env = base_env(LMS_DATA_DIR=str(data_dir))
     if backend == "sqlite":
-        _cli(env, "migrate")
-        return _cli(env, "seed", "--synthetic", size)
+        run_cli(env, "migrate")
+        return run_cli(env, "seed", "--synthetic", size)
 
     import psycopg
     from sqlalchemy.engine import make_url
@@ -228,8 +166,8 @@ def _time_seed(tmp: Path, backend: str, size: str) -> tuple[float, str]:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
         env["LMS_DATABASE_URL"] = server.set(database=name).render_as_string(hide_password=False)
-        _cli(env, "migrate")
-        return _cli(env, "seed", "--synthetic", size)
+        run_cli(env, "migrate")
+        return run_cli(env, "seed", "--synthetic", size)
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -416,7 +416,7 @@ def my_learning() -> rx.Component:
         rx.flex(
             rx.box(
                 rx.heading(rx.text.span("Welcome, "), rx.text.span(s.first_name), size="7", id="landing-title"),
-                rx.text("Your courses, progress and certificates, all in one place.", color_scheme="gray"),
+                rx.text("Your courses and your progress, all in one place.", color_scheme="gray"),
             ),
             rx.link(rx.button(rx.icon("library", size=16), "Browse the catalog", variant="soft"), href="/catalog"),
             justify="between",

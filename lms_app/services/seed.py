@@ -158,7 +158,6 @@ def seed_synthetic(session: Session, size: str, *, seed: int = 7, batch: int = 5
 
     # One hash for every synthetic account: Argon2 per row would take minutes by design.
     shared_hash = hash_password(DEMO_PASSWORD)
-    start_id = (session.exec(select(User.id).order_by(User.id.desc())).first() or 0) + 1
     tag = f"syn{size.lower()}{seed}"
     for offset in range(0, n_users, batch):
         rows = []
