@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, TypeDecorator
+from sqlmodel import Field
 
 
 def utcnow() -> datetime:
@@ -30,3 +31,17 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE", index: bool = True):
+    """A foreign key column (deleting the parent deletes the row unless `ondelete` says otherwise)."""
+    return Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index),
+    )
+
+
+def timestamp(*, nullable: bool = False, default: bool = True):
+    """A UTC timestamp column, set to now on creation unless `default` is False."""
+    kwargs = {"default_factory": utcnow} if default else {"default": None}
+    return Field(**kwargs, sa_type=UTCDateTime, nullable=nullable)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from lms_app.models.base import UTCDateTime, utcnow
+from lms_app.models.base import fk, timestamp
 
 VISIBILITIES = ("draft", "published", "archived")
 COMPLETION_RULES = ("all_required", "chosen", "final_assessment")
@@ -19,21 +19,9 @@ ENROLLMENT_SOURCES = ("self", "instructor", "group", "department", "import")
 PROGRESS_STATUSES = ("not_started", "in_progress", "done")
 
 
-def _fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE", index: bool = True):
-    return Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index),
-    )
-
-
-def _ts(*, nullable: bool = False, default=True):
-    kwargs = {"default_factory": utcnow} if default else {"default": None}
-    return Field(**kwargs, sa_type=UTCDateTime, nullable=nullable)
-
-
 class Course(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    org_id: int = _fk("organization.id")
+    org_id: int = fk("organization.id")
     title: str = Field(max_length=200)
     summary: str = Field(default="", max_length=5000)
     cover_image_path: str | None = Field(default=None, max_length=500)
@@ -47,11 +35,11 @@ class Course(SQLModel, table=True):
     # Access ends this many days after enrolling (None: no end).
     access_days: int | None = None
     completion_rule: str = Field(default="all_required", max_length=32)
-    required_course_id: int | None = _fk("course.id", nullable=True, ondelete="SET NULL")
-    created_by_id: int | None = _fk("app_user.id", nullable=True, ondelete="SET NULL")
-    created_at: datetime = _ts()
-    updated_at: datetime = _ts()
-    published_at: datetime | None = _ts(nullable=True, default=False)
+    required_course_id: int | None = fk("course.id", nullable=True, ondelete="SET NULL")
+    created_by_id: int | None = fk("app_user.id", nullable=True, ondelete="SET NULL")
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+    published_at: datetime | None = timestamp(nullable=True, default=False)
 
 
 class CourseTag(SQLModel, table=True):
@@ -63,8 +51,8 @@ class CourseTag(SQLModel, table=True):
         Index("ix_coursetag_org_tag", "org_id", "tag"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    org_id: int = _fk("organization.id", index=False)
-    course_id: int = _fk("course.id")
+    org_id: int = fk("organization.id", index=False)
+    course_id: int = fk("course.id")
     tag: str = Field(max_length=50)
 
 
@@ -73,17 +61,17 @@ class CourseStaff(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("course_id", "user_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    org_id: int = _fk("organization.id", index=False)
-    course_id: int = _fk("course.id")
-    user_id: int = _fk("app_user.id")
+    org_id: int = fk("organization.id", index=False)
+    course_id: int = fk("course.id")
+    user_id: int = fk("app_user.id")
     role: str = Field(default="instructor", max_length=16)
-    added_at: datetime = _ts()
+    added_at: datetime = timestamp()
 
 
 class Module(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    org_id: int = _fk("organization.id", index=False)
-    course_id: int = _fk("course.id")
+    org_id: int = fk("organization.id", index=False)
+    course_id: int = fk("course.id")
     position: int = 0
     title: str = Field(max_length=200)
     # Drip release: on a date (in the learner's zone) or some days after enrolling; at most one.
@@ -93,9 +81,9 @@ class Module(SQLModel, table=True):
 
 class Lesson(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    org_id: int = _fk("organization.id", index=False)
-    course_id: int = _fk("course.id")
-    module_id: int = _fk("module.id")
+    org_id: int = fk("organization.id", index=False)
+    course_id: int = fk("course.id")
+    module_id: int = fk("module.id")
     position: int = 0
     title: str = Field(max_length=200)
     # Key of a kind in lms_app.lessons.registry.
@@ -108,7 +96,7 @@ class Lesson(SQLModel, table=True):
     available_on: date | None = None
     available_after_days: int | None = None
     estimated_minutes: int = 0
-    updated_at: datetime = _ts()
+    updated_at: datetime = timestamp()
 
 
 class LessonPrerequisite(SQLModel, table=True):
@@ -117,8 +105,8 @@ class LessonPrerequisite(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("lesson_id", "requires_lesson_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    lesson_id: int = _fk("lesson.id")
-    requires_lesson_id: int = _fk("lesson.id")
+    lesson_id: int = fk("lesson.id")
+    requires_lesson_id: int = fk("lesson.id")
 
 
 class ModulePrerequisite(SQLModel, table=True):
@@ -126,8 +114,8 @@ class ModulePrerequisite(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("module_id", "requires_module_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    module_id: int = _fk("module.id")
-    requires_module_id: int = _fk("module.id")
+    module_id: int = fk("module.id")
+    requires_module_id: int = fk("module.id")
 
 
 class Enrollment(SQLModel, table=True):
@@ -142,29 +130,29 @@ class Enrollment(SQLModel, table=True):
         Index("ix_enrollment_status_expires", "status", "expires_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    org_id: int = _fk("organization.id")
-    course_id: int = _fk("course.id")
-    user_id: int = _fk("app_user.id", index=False)
+    org_id: int = fk("organization.id")
+    course_id: int = fk("course.id")
+    user_id: int = fk("app_user.id", index=False)
     status: str = Field(default="active", max_length=16)
-    enrolled_at: datetime = _ts()
-    expires_at: datetime | None = _ts(nullable=True, default=False)
-    completed_at: datetime | None = _ts(nullable=True, default=False)
-    ended_at: datetime | None = _ts(nullable=True, default=False)
+    enrolled_at: datetime = timestamp()
+    expires_at: datetime | None = timestamp(nullable=True, default=False)
+    completed_at: datetime | None = timestamp(nullable=True, default=False)
+    ended_at: datetime | None = timestamp(nullable=True, default=False)
     source: str = Field(default="self", max_length=16)
-    source_group_id: int | None = _fk("user_group.id", nullable=True, ondelete="SET NULL", index=False)
-    enrolled_by_id: int | None = _fk("app_user.id", nullable=True, ondelete="SET NULL", index=False)
-    last_lesson_id: int | None = _fk("lesson.id", nullable=True, ondelete="SET NULL", index=False)
-    last_activity_at: datetime | None = _ts(nullable=True, default=False)
+    source_group_id: int | None = fk("user_group.id", nullable=True, ondelete="SET NULL", index=False)
+    enrolled_by_id: int | None = fk("app_user.id", nullable=True, ondelete="SET NULL", index=False)
+    last_lesson_id: int | None = fk("lesson.id", nullable=True, ondelete="SET NULL", index=False)
+    last_activity_at: datetime | None = timestamp(nullable=True, default=False)
 
 
 class LessonProgress(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("enrollment_id", "lesson_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    enrollment_id: int = _fk("enrollment.id")
-    lesson_id: int = _fk("lesson.id")
+    enrollment_id: int = fk("enrollment.id")
+    lesson_id: int = fk("lesson.id")
     status: str = Field(default="not_started", max_length=16)
-    started_at: datetime | None = _ts(nullable=True, default=False)
-    completed_at: datetime | None = _ts(nullable=True, default=False)
+    started_at: datetime | None = timestamp(nullable=True, default=False)
+    completed_at: datetime | None = timestamp(nullable=True, default=False)
     # Time spent with the lesson visible, from bounded heartbeats.
     seconds_spent: int = 0
     # Where to resume: video seconds, scroll share, page...
@@ -172,7 +160,7 @@ class LessonProgress(SQLModel, table=True):
     # Distinct seconds played, as merged [start, end) ranges.
     watched: list[list[int]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     media_duration: int | None = None
-    last_seen_at: datetime | None = _ts(nullable=True, default=False)
+    last_seen_at: datetime | None = timestamp(nullable=True, default=False)
     # Set when staff marked the lesson done (or reset it) for the learner, with why.
-    completed_by_id: int | None = _fk("app_user.id", nullable=True, ondelete="SET NULL", index=False)
+    completed_by_id: int | None = fk("app_user.id", nullable=True, ondelete="SET NULL", index=False)
     reason: str = Field(default="", max_length=500)
