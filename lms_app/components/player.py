@@ -7,7 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from lms_app.components.ui import markdown
-from lms_app.state.player import OutlineLesson, OutlineModule, PlayerState
+from lms_app.state.player import STATE_LABELS, OutlineLesson, OutlineModule, PlayerState
 
 S = PlayerState
 
@@ -27,13 +27,15 @@ def _state_icon(state) -> rx.Component:
 
 
 def _outline_lesson(lesson: OutlineLesson) -> rx.Component:
+    state = S.lesson_states[lesson.id].to(str)
+    reason = S.lock_reasons[lesson.id].to(str)
     return rx.link(
         rx.hstack(
-            rx.box(_state_icon(lesson.state), padding_top="2px"),
+            rx.box(_state_icon(state), padding_top="2px"),
             rx.vstack(
-                rx.text(lesson.title, size="2", weight=rx.cond(lesson.current, "bold", "regular"), color=rx.cond(lesson.state == "locked", rx.color("gray", 10), rx.color("gray", 12))),
-                rx.cond(lesson.reason != "", rx.text(lesson.reason, size="1", color=rx.color("gray", 10), class_name="lms-lock-reason", overflow_wrap="anywhere")),
-                rx.text(lesson.state_label, size="1", style=VISUALLY_HIDDEN),
+                rx.text(lesson.title, size="2", weight=rx.cond(lesson.id == S.lesson_id, "bold", "regular"), color=rx.cond(state == "locked", rx.color("gray", 10), rx.color("gray", 12))),
+                rx.cond(reason, rx.text(reason, size="1", color=rx.color("gray", 10), class_name="lms-lock-reason", overflow_wrap="anywhere")),
+                rx.text(rx.match(state, *STATE_LABELS.items(), ""), size="1", style=VISUALLY_HIDDEN),
                 spacing="0",
                 min_width="0",
             ),
@@ -47,11 +49,11 @@ def _outline_lesson(lesson: OutlineLesson) -> rx.Component:
         padding_x="10px",
         padding_y="6px",
         border_radius="6px",
-        background=rx.cond(lesson.current, rx.color("accent", 4), "transparent"),
-        border_left=rx.cond(lesson.current, f"3px solid {rx.color('accent', 9)}", "3px solid transparent"),
+        background=rx.cond(lesson.id == S.lesson_id, rx.color("accent", 4), "transparent"),
+        border_left=rx.cond(lesson.id == S.lesson_id, f"3px solid {rx.color('accent', 9)}", "3px solid transparent"),
         _hover={"background": rx.color("gray", 3)},
         _focus_visible=FOCUS,
-        custom_attrs={"data-lesson-state": lesson.state, "aria-current": rx.cond(lesson.current, "page", "false")},
+        custom_attrs={"data-lesson-state": state, "aria-current": rx.cond(lesson.id == S.lesson_id, "page", "false")},
         class_name="lms-outline-lesson",
     )
 
@@ -111,7 +113,7 @@ def _link_lesson() -> rx.Component:
 
 def _video_lesson() -> rx.Component:
     return rx.cond(
-        S.video_source == "link",
+        S.url != "",
         rx.vstack(
             rx.el.video(
                 src=S.url, controls=True, preload="metadata", id="lms-video", plays_inline=True,
@@ -129,18 +131,42 @@ def _video_lesson() -> rx.Component:
             spacing="2",
             width="100%",
         ),
-        rx.callout("This video file cannot be played here yet. Ask the course's instructor for a copy.", icon="info", width="100%"),
+        rx.callout("This lesson has no video yet. Ask the course's instructor.", icon="info", width="100%"),
     )
 
 
 def _file_lesson() -> rx.Component:
-    return rx.card(
+    return rx.cond(
+        S.url != "",
         rx.vstack(
-            rx.hstack(rx.icon("file-down", size=18), rx.text(S.file_name, weight="medium", overflow_wrap="anywhere"), spacing="2", align="center"),
-            rx.text("Downloading lesson files is not available here yet. Ask the course's instructor for a copy.", size="2", color_scheme="gray"),
-            spacing="2",
+            rx.card(
+                rx.flex(
+                    rx.hstack(rx.icon("file-down", size=18), rx.text(S.file_name, weight="medium", overflow_wrap="anywhere", id="lesson-file-name"), spacing="2", align="center"),
+                    rx.hstack(
+                        rx.cond(S.file_is_pdf, rx.el.a(
+                            rx.button(rx.icon("external-link", size=16), "Open", variant="soft", tab_index=-1),
+                            href=S.url, target="_blank", rel="noopener", on_click=S.reached_end, _focus_visible=FOCUS, id="open-file",
+                        )),
+                        rx.el.a(
+                            rx.button(rx.icon("download", size=16), "Download", tab_index=-1),
+                            href=S.url, download=S.file_name, on_click=S.reached_end, _focus_visible=FOCUS, id="download-file",
+                        ),
+                        spacing="2",
+                    ),
+                    justify="between", align="center", gap="3", wrap="wrap", width="100%",
+                ),
+                width="100%",
+            ),
+            rx.cond(
+                S.file_is_pdf,
+                rx.el.iframe(src=S.url, title=S.file_name, id="lesson-pdf", width="100%",
+                             style={"height": "75vh", "border": f"1px solid {rx.color('gray', 5)}", "border_radius": "8px"}),
+            ),
+            rx.text("Opening or downloading the file counts as viewed.", size="1", color_scheme="gray"),
+            spacing="3",
+            width="100%",
         ),
-        width="100%",
+        rx.callout("This lesson has no file yet. Ask the course's instructor.", icon="info", width="100%"),
     )
 
 

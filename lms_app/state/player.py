@@ -26,13 +26,12 @@ STATE_LABELS = {"locked": "Locked", "available": "Not started", "in_progress": "
 
 @dataclasses.dataclass
 class OutlineLesson:
+    """What does not change while the learner works through the course (their progress is
+    in PlayerState.lesson_states, a much smaller var re-sent as lessons get done)."""
+
     id: str
     title: str
-    state: str  # locked | available | in_progress | done
-    state_label: str
-    reason: str
     href: str
-    current: bool
 
 
 @dataclasses.dataclass
@@ -61,6 +60,10 @@ def _lesson_href(course_id: int, lesson_id: int) -> str:
     return f"/learn/courses/{course_id}/{lesson_id}"
 
 
+def _file_href(lesson_id: int) -> str:
+    return f"/files/lessons/{lesson_id}"
+
+
 def _session_details(content: dict, tz: str) -> tuple[str, str]:
     """When a live session starts (in the learner's zone) and how long it runs."""
     try:
@@ -82,6 +85,8 @@ class PlayerState(ActorMixin, rx.State):
     course_title: str = ""
     catalog_href: str = ""
     outline: list[OutlineModule] = []
+    lesson_states: dict[str, str] = {}  # lesson id -> locked | available | in_progress | done
+    lock_reasons: dict[str, str] = {}  # lesson id -> why it is locked
     percent: int = 0
     done_count: int = 0
     total_count: int = 0
@@ -103,6 +108,7 @@ class PlayerState(ActorMixin, rx.State):
     position: float = 0.0
     watched_percent: int = 0
     file_name: str = ""
+    file_is_pdf: bool = False
     session_starts: str = ""
     session_length: str = ""
     session_location: str = ""
@@ -127,13 +133,14 @@ class PlayerState(ActorMixin, rx.State):
         self.lesson_state = self.locked_reason = self.completion = self.markdown = self.url = ""
         self.video_source = self.file_name = self.session_starts = self.session_length = self.session_location = ""
         self.kind_icon, self.position, self.watched_percent = "file-text", 0.0, 0
+        self.file_is_pdf = False
         self.previous, self.next = StepLink(), StepLink()
 
     def _not_enrolled(self, course_id: int, message: str) -> None:
         self._clear_lesson()
         # A course id that is not even a number names no course: nothing to enroll in.
         self.view, self.message = ("not_enrolled", message) if course_id else ("missing", "That course does not exist.")
-        self.course_title, self.outline, self.percent = "", [], 0
+        self.course_title, self.outline, self.lesson_states, self.lock_reasons, self.percent = "", [], {}, {}, 0
         self.course_id = str(course_id) if course_id else ""
         self.catalog_href = f"/catalog/{course_id}" if course_id else "/catalog"
 
@@ -149,9 +156,18 @@ class PlayerState(ActorMixin, rx.State):
         modules: dict[int, OutlineModule] = {}
         for s in states:
             module = modules.setdefault(s.module_id, OutlineModule(str(s.module_id), s.module_title, []))
-            module.lessons.append(OutlineLesson(str(s.lesson_id), s.title, s.state, STATE_LABELS.get(s.state, s.state), s.reason,
-                                                _lesson_href(course_id, s.lesson_id), s.lesson_id == current))
-        self.outline = list(modules.values())
+            module.lessons.append(OutlineLesson(str(s.lesson_id), s.title, _lesson_href(course_id, s.lesson_id)))
+        # A var is re-sent whole whenever it is assigned: assign only what changed, so moving
+        # to the next lesson of a 200-lesson course does not send the outline again.
+        outline = list(modules.values())
+        lesson_states = {str(s.lesson_id): s.state for s in states}
+        lock_reasons = {str(s.lesson_id): s.reason for s in states if s.reason}
+        if outline != self.outline:
+            self.outline = outline
+        if lesson_states != self.lesson_states:
+            self.lesson_states = lesson_states
+        if lock_reasons != self.lock_reasons:
+            self.lock_reasons = lock_reasons
         figures = progress.course_progress(session, actor, enrollment_id)
         self.percent, self.done_count, self.total_count = figures.percent, figures.done, figures.total
         self.course_completed = figures.status == "completed"
@@ -243,9 +259,15 @@ class PlayerState(ActorMixin, rx.State):
             self.url = str(content.get("url") or "")
         elif opened.kind == "video":
             self.video_source = str(content.get("source") or "")
-            self.url = str(content.get("url") or "") if self.video_source == "link" else ""
+            if self.video_source == "link":
+                self.url = str(content.get("url") or "")
+            elif content.get("file_path"):
+                # Served with the same access checks, and byte ranges so seeking works.
+                self.url = _file_href(opened.lesson_id)
         elif opened.kind == "file":
             self.file_name = str(content.get("file_name") or "")
+            self.url = _file_href(opened.lesson_id) if content.get("file_path") else ""
+            self.file_is_pdf = str(content.get("file_path") or "").lower().endswith(".pdf")
         elif opened.kind == "live_session":
             tz = profile.get_profile(session, actor).timezone
             self.session_starts, self.session_length = _session_details(content, tz)

@@ -32,7 +32,7 @@ def open_as(session, email: str, path: str) -> Browser:
 
 
 def outline_states(state: PlayerState) -> dict[str, tuple[str, str]]:
-    return {lesson.title: (lesson.state, lesson.reason) for module in state.outline for lesson in module.lessons}
+    return {lesson.title: (state.lesson_states[lesson.id], state.lock_reasons.get(lesson.id, "")) for module in state.outline for lesson in module.lessons}
 
 
 def snapshot(engine) -> dict[str, list]:
@@ -52,7 +52,7 @@ def test_opening_a_lesson_shows_it_and_the_outline(ids, session):
     assert outline_states(state) == {
         "Why it matters": ("in_progress", ""), "Posture": ("available", ""), "The drill": ("locked", "Finish “Posture” first"),
     }
-    current = [lesson.title for m in state.outline for lesson in m.lessons if lesson.current]
+    current = [lesson.title for m in state.outline for lesson in m.lessons if lesson.id == state.lesson_id]
     assert current == ["Why it matters"]
     assert state.previous.href == "" and state.next.href == lesson_path(ids, "lesson2") and state.next.reason == ""
     assert (state.percent, state.done_count, state.total_count) == (0, 0, 3)
