@@ -70,3 +70,9 @@ JOBS_POLL_SECONDS = float(_env("LMS_JOBS_POLL_SECONDS", "1.0"))
 JOBS_LEASE_SECONDS = _env_int("LMS_JOBS_LEASE_SECONDS", 60)
 
 TRUSTED_PROXY_HOPS = _env_int("LMS_TRUSTED_PROXY_HOPS", 0)
+
+# Lesson files (uploaded videos and documents): kept under DATA_DIR/private, never under
+# Reflex's public upload directory, and served through an authenticated route.
+PRIVATE_DIR = DATA_DIR / "private"
+MAX_VIDEO_MB = _env_int("LMS_MAX_VIDEO_MB", 500)
+MAX_FILE_MB = _env_int("LMS_MAX_FILE_MB", 50)

@@ -149,7 +149,8 @@ def _file_lesson() -> rx.Component:
                         )),
                         rx.el.a(
                             rx.button(rx.icon("download", size=16), "Download", tab_index=-1),
-                            href=S.url, download=S.file_name, on_click=S.reached_end, _focus_visible=FOCUS, id="download-file",
+                            # A new target keeps the app's router from taking the link as a page of its own.
+                            href=S.url, download=S.file_name, target="_blank", rel="noopener", on_click=S.reached_end, _focus_visible=FOCUS, id="download-file",
                         ),
                         spacing="2",
                     ),

@@ -184,6 +184,7 @@ def _validate_video(content: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"source": source}
     if source == "upload":
         out["file_path"] = _file_path(content, "video file")
+        out.update(_file_details(content))
     else:
         out["url"] = _url(_text(content, "url", label="the video's address", max_len=2000), "video address")
     duration = _positive_int(content, "duration_seconds", "video length in seconds", maximum=24 * 3600)
@@ -201,9 +202,22 @@ def _validate_video(content: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _file_details(content: dict[str, Any]) -> dict[str, Any]:
+    """The original name (offered when downloading) and size of an uploaded file, if known."""
+    out: dict[str, Any] = {}
+    name = _text(content, "file_name", required=False, max_len=255)
+    if name:
+        out["file_name"] = name
+    size = content.get("file_size")
+    if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+        out["file_size"] = size
+    return out
+
+
 def _validate_file(content: dict[str, Any]) -> dict[str, Any]:
     out = {"file_path": _file_path(content, "file")}
-    out["file_name"] = _text(content, "file_name", required=False, max_len=255) or out["file_path"].rsplit("/", 1)[-1]
+    out.update(_file_details(content))
+    out["file_name"] = out.get("file_name") or out["file_path"].rsplit("/", 1)[-1]
     return out
 
 

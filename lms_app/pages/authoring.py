@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from lms_app import settings
 from lms_app.components.authoring import kind_icon, kind_options, small_icon_button, visibility_badge
 from lms_app.components.ui import (
     WIDE_ONLY,
@@ -453,6 +454,49 @@ def _content_form(*fields, note: rx.Component | None = None) -> rx.Component:
     )
 
 
+LESSON_UPLOAD_ID = "lesson-file-upload"
+VIDEO_MB, FILE_MB = settings.MAX_VIDEO_MB, settings.MAX_FILE_MB
+
+
+def _file_upload(what: str, accept: dict, limit_mb: int) -> rx.Component:
+    """The stored file of a video or file lesson, and where to drop a new one (checked on the
+    server by content and size)."""
+    s = CourseEditorState
+    return rx.vstack(
+        rx.cond(
+            s.stored_file_name != "",
+            rx.hstack(rx.icon("file-check", size=16, color=rx.color("green", 10)), rx.text(s.stored_file_name, size="2", weight="medium", overflow_wrap="anywhere", id="stored-file-name"),
+                      rx.text(s.stored_file_size, size="1", color_scheme="gray"), spacing="2", align="center", wrap="wrap"),
+            rx.text("No file uploaded yet.", size="2", color_scheme="gray", id="stored-file-name"),
+        ),
+        rx.cond(
+            s.can_edit,
+            rx.upload.root(
+                rx.vstack(
+                    rx.icon("file-up", size=24, color=rx.color("accent", 10)),
+                    rx.text(rx.cond(s.stored_file_name != "", "Drop a file here to replace it, or click to choose one", "Drop a file here, or click to choose one"),
+                            size="2", weight="medium", align="center"),
+                    rx.text(f"{what}, up to {limit_mb} MB", size="1", color_scheme="gray", align="center"),
+                    align="center",
+                    spacing="1",
+                ),
+                id=LESSON_UPLOAD_ID,
+                accept=accept,
+                max_files=1,
+                multiple=False,
+                on_drop=s.upload_lesson_file(rx.upload_files(upload_id=LESSON_UPLOAD_ID)),
+                border=f"2px dashed {rx.color('gray', 7)}",
+                border_radius="10px",
+                padding="20px",
+                width="100%",
+                cursor="pointer",
+            ),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
 def _content_editor() -> rx.Component:
     s = CourseEditorState
     ro = ~s.can_edit
@@ -463,12 +507,34 @@ def _content_editor() -> rx.Component:
             form_field("Web address", rx.input(name="url", default_value=s.link_url, type="url", placeholder="https://", width="100%", read_only=ro)),
             rx.text(rx.el.label(rx.hstack(rx.checkbox(name="open_in_new_tab", default_checked=s.link_new_tab, disabled=ro), rx.text("Open in a new tab", size="2"), spacing="2", align="center"))),
         )),
-        ("video", _content_form(
-            form_field("Video address", rx.input(name="url", default_value=s.video_url, type="url", placeholder="https://", width="100%", read_only=ro)),
-            form_field("Length in seconds", rx.input(name="duration_seconds", default_value=s.video_duration, type="number", min="1", width="100%", read_only=ro),
-                       "Optional. With it, learners complete the lesson by watching most of it."),
-            note=rx.callout("Uploading video files comes later: for now, link to a video hosted elsewhere.", icon="info", size="1", variant="surface", width="100%"),
+        ("video", rx.vstack(
+            rx.radio_group.root(
+                rx.flex(
+                    rx.text(rx.el.label(rx.hstack(rx.radio_group.item(value="upload"), rx.text("Upload a video file", size="2"), spacing="2", align="center"))),
+                    rx.text(rx.el.label(rx.hstack(rx.radio_group.item(value="link"), rx.text("Link to a video hosted elsewhere", size="2"), spacing="2", align="center"))),
+                    spacing="4", wrap="wrap",
+                ),
+                value=s.video_source, on_change=s.pick_video_source, disabled=ro, id="video-source",
+            ),
+            rx.cond(s.video_source == "upload", _file_upload("MP4, WebM or Ogg video", {"video/mp4": [".mp4", ".m4v"], "video/webm": [".webm"], "video/ogg": [".ogv", ".ogg"]}, VIDEO_MB)),
+            _content_form(
+                rx.el.input(type="hidden", name="source", value=s.video_source),
+                rx.cond(s.video_source == "link",
+                        form_field("Video address", rx.input(name="url", default_value=s.video_url, type="url", placeholder="https://", width="100%", read_only=ro))),
+                form_field("Length in seconds", rx.input(name="duration_seconds", default_value=s.video_duration, type="number", min="1", width="100%", read_only=ro),
+                           "Optional. With it, learners complete the lesson by watching most of it."),
+            ),
+            spacing="3",
+            width="100%",
         )),
+        ("file", _file_upload("PDF, image (PNG, JPEG), Office document or plain text", {
+            "application/pdf": [".pdf"], "image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "text/plain": [".txt", ".md", ".csv"],
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document": [".docx"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [".xlsx"],
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation": [".pptx"],
+            "application/vnd.oasis.opendocument.text": [".odt"], "application/vnd.oasis.opendocument.spreadsheet": [".ods"],
+            "application/vnd.oasis.opendocument.presentation": [".odp"],
+        }, FILE_MB)),
         ("live_session", _content_form(
             form_field("Starts at", rx.input(name="starts_at", default_value=s.live_starts_at, placeholder="2027-03-03T14:00+01:00", width="100%", read_only=ro),
                        "Date, time and time zone offset."),
@@ -476,7 +542,7 @@ def _content_editor() -> rx.Component:
             form_field("Link to join", rx.input(name="join_url", default_value=s.live_join_url, type="url", placeholder="https://", width="100%", read_only=ro)),
             form_field("Place", rx.input(name="location", default_value=s.live_location, placeholder="Room, address…", width="100%", read_only=ro), "A link to join, a place, or both."),
         )),
-        rx.callout("Uploading files comes later: this kind of lesson cannot be filled in yet.", icon="info", size="1", variant="surface", width="100%"),
+        rx.callout("This kind of lesson is not edited here.", icon="info", size="1", variant="surface", width="100%"),
     )
 
 

@@ -286,6 +286,22 @@ def _open_row(session: Session, actor: Actor, enrollment_id: int, lesson_id: int
     return enrollment, lesson, row
 
 
+def check_lesson_open(session: Session, actor: Actor, lesson: Lesson, *, now: datetime | None = None) -> Enrollment:
+    """The actor's current run of the lesson's course, if it may open this lesson now (the same
+    checks as opening it, but nothing is recorded). NotFound when not enrolled; PermissionDenied
+    when the access ended or the lesson is locked."""
+    now = now or utcnow()
+    enrollment = current_enrollment(session, actor, lesson.course_id)
+    learner = session.get(User, enrollment.user_id)
+    _check_access(enrollment, learner.timezone if learner else "UTC", now)
+    state = next((s for s in _states(session, enrollment, now)[2] if s.lesson_id == lesson.id), None)
+    if state is None:
+        raise NotFound("That lesson does not exist.")
+    if state.state == "locked":
+        raise PermissionDenied(f"This lesson is not open yet. {state.reason}.")
+    return enrollment
+
+
 # --- learner actions ------------------------------------------------------------------------
 
 def open_lesson(session: Session, actor: Actor, enrollment_id: int, lesson_id: int, *, now: datetime | None = None) -> OpenedLesson:

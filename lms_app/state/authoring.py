@@ -4,6 +4,7 @@ decide per course who may read or change what."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import inspect
@@ -14,7 +15,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from lms_app.lessons import registry
-from lms_app.services import courses, enrollment, profile, progress, timefmt
+from lms_app.services import courses, enrollment, files, profile, progress, timefmt
 from lms_app.services.courses import CourseOutline, PublishRefused
 from lms_app.services.errors import Invalid, NotFound
 from lms_app.services.permissions import Actor, require
@@ -61,6 +62,16 @@ def _release_label(available_on: date | None, after_days: int | None) -> str:
     if after_days:
         return f"Opens {after_days} day{'s' if after_days != 1 else ''} after enrolling"
     return ""
+
+
+def _size_label(size) -> str:
+    if not isinstance(size, int) or size < 0:
+        return ""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def _viewer_tz(session: Session, actor: Actor) -> str:
@@ -217,6 +228,10 @@ class CourseEditorState(ActorMixin, rx.State):
     link_new_tab: bool = True
     video_url: str = ""
     video_duration: str = ""
+    video_source: str = "link"  # upload | link
+    # The uploaded file of a video or file lesson: its original name and size ("" if none).
+    stored_file_name: str = ""
+    stored_file_size: str = ""
     live_starts_at: str = ""
     live_duration: str = "60"
     live_join_url: str = ""
@@ -463,6 +478,10 @@ class CourseEditorState(ActorMixin, rx.State):
         self.link_new_tab = bool(c.get("open_in_new_tab", True))
         self.video_url = str(c.get("url", "")) if lesson.kind == "video" else ""
         self.video_duration = str(c.get("duration_seconds", "") or "")
+        self.video_source = str(c.get("source") or "link") if lesson.kind == "video" else "link"
+        has_file = lesson.kind == "file" or (lesson.kind == "video" and self.video_source == "upload")
+        self.stored_file_name = str(c.get("file_name") or "") if has_file and c.get("file_path") else ""
+        self.stored_file_size = _size_label(c.get("file_size")) if self.stored_file_name else ""
         self.live_starts_at = str(c.get("starts_at", ""))
         self.live_duration = str(c.get("duration_minutes", 60))
         self.live_join_url = str(c.get("join_url", ""))
@@ -536,6 +555,11 @@ class CourseEditorState(ActorMixin, rx.State):
         kind = self.lesson_kind
         if kind == "link":
             content = {"url": form.get("url", ""), "open_in_new_tab": form.get("open_in_new_tab") == "on"}
+        elif kind == "video" and (form.get("source") or self.video_source) == "upload":
+            # The uploaded file stays as it is; only its details change here.
+            current = self._lesson_content(session, actor)
+            content = {k: v for k, v in current.items() if k in ("file_path", "file_name", "file_size", "threshold")}
+            content.update(source="upload", duration_seconds=form.get("duration_seconds", ""))
         elif kind == "video":
             content = {"source": "link", "url": form.get("url", ""), "duration_seconds": form.get("duration_seconds", "")}
         elif kind == "live_session":
@@ -546,6 +570,33 @@ class CourseEditorState(ActorMixin, rx.State):
         o = self._fill(session, actor, details=False)
         self._open_lesson(o, lesson.id)
         return rx.toast.success("Lesson saved.")
+
+    def _lesson_content(self, session: Session, actor: Actor) -> dict:
+        lesson = next((le for m in self._outline(session, actor).modules for le in m.lessons if str(le.id) == self.lesson_id), None)
+        if lesson is None:
+            raise NotFound("That lesson does not exist.")
+        return dict(lesson.content)
+
+    @rx.event
+    def pick_video_source(self, value: str):
+        self.video_source = value if value in ("upload", "link") else "link"
+
+    @teaching
+    def _store_upload(self, session: Session, actor: Actor, stream, file_name: str):
+        stored = files.store_lesson_file(session, actor, _num(self.lesson_id), stream, file_name)
+        o = self._fill(session, actor, details=False)
+        self._open_lesson(o, _num(self.lesson_id))
+        return rx.toast.success(f"“{stored.file_name}” ({_size_label(stored.file_size)}) uploaded.")
+
+    @rx.event
+    async def upload_lesson_file(self, uploads: list[rx.UploadFile]):
+        """The file dropped on a video or file lesson: checked (type by content, size) and kept
+        privately by the files service."""
+        if not uploads:
+            return rx.toast.error("Choose a file to upload.")
+        upload = uploads[0]
+        # Copying a large video takes a while: not on the event loop, which serves everyone.
+        return await asyncio.to_thread(self._store_upload, upload.file, upload.filename or "")
 
     @rx.event
     def pick_release_mode(self, value: str):

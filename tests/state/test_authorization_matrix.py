@@ -26,7 +26,7 @@ from lms_app import db, settings
 from lms_app.api.app import build_api
 from lms_app.models import Department, Group, GroupMember, LoginSession, Role, User
 from lms_app.page_registry import PAGES
-from lms_app.services import auth, groups, roles, users
+from lms_app.services import auth, courses, files, groups, roles, users
 from lms_app.services.seed import DEMO_PASSWORD
 from lms_app.state.auth import AuthState
 from tests.state.course_world import build_course
@@ -85,6 +85,7 @@ class HandlerRow:
 
 
 IMPORT_CSV = "email,name,roles\nnew.person@example.com,New Person,learner\n"
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def in_group(ids: dict) -> dict:
@@ -215,6 +216,9 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     "CourseEditorState.save_markdown": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", given=lambda ids: {"lesson_id": str(ids["lesson"]), "markdown": "Backs matter."}),
     "CourseEditorState.save_content": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ({"url": "https://example.com/lifting"},), given=lambda ids: {"lesson_id": str(ids["lesson"]), "lesson_kind": "link"}),
     "CourseEditorState.save_release": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ({"release_mode": "days", "release_days": "3"},), given=lambda ids: {"lesson_id": str(ids["lesson2"])}),
+    "CourseEditorState.upload_lesson_file": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ([rx.UploadFile(io.BytesIO(PDF), path=Path("handout.pdf"))],),
+                                                       given=lambda ids: {"lesson_id": str(ids["file_lesson"]), "lesson_kind": "file"}),
+    "CourseEditorState.pick_video_source": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: ("upload",), ui_only=True),
     "CourseEditorState.toggle_prerequisite": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["lesson"]), True), given=lambda ids: {"lesson_id": str(ids["locked_lesson"])}),
     **{f"CourseEditorState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: (True,), ui_only=True)
        for name in ("set_archive_open", "set_module_form_open", "set_delete_open", "set_add_lesson_open", "set_lesson_open")},
@@ -276,7 +280,12 @@ API_ROWS: dict[tuple[str, str], set[str]] = {
     ("POST", "/auth/reset/confirm"): EVERYONE,
     # Which worker answered (for the scale-out checks): no data.
     ("GET", "/_lms/worker"): EVERYONE,
+    # --- courses: lesson files ---
+    # The world's file lesson: Leo (enrolled, lesson open) and the course's staff (Irene, admins).
+    ("GET", "/files/lessons/{lesson_id}"): {LEARNER, INSTRUCTOR, ADMIN},
 }
+# The world's ids the API paths' parameters stand for.
+API_PATH_IDS = {"lesson_id": "file_lesson"}
 
 
 def _app_states() -> list[type[rx.State]]:
@@ -363,6 +372,9 @@ def world(demo, engine, actor_of):
         groups.add_department_manager(s, admin, department.id, maya.id)
         role_ids = {r.name: r.id for r in s.exec(select(Role).where(Role.org_id == leo.org_id)).all()}
         course_ids = build_course(s, actor_of(LOGINS[INSTRUCTOR]), actor_of(LOGINS[LEARNER]))
+        handout = courses.add_lesson(s, actor_of(LOGINS[INSTRUCTOR]), course_ids["module"], "Handout", "file")
+        files.store_lesson_file(s, actor_of(LOGINS[INSTRUCTOR]), handout.id, io.BytesIO(PDF), "handout.pdf")
+        course_ids["file_lesson"] = handout.id
         s.flush()
         ids = {
             "learner": leo.id, "manager": maya.id, "pending": pending.id, "invited": invited.id, "member": member,
@@ -440,13 +452,15 @@ def test_api_routes(method, path, world, engine):
         if world["tokens"][role]:
             client.cookies.set(settings.COOKIE_NAME, world["tokens"][role])
         with _writes(engine) as sent:
-            response = client.request(method, path, json={})
+            response = client.request(method, path.format(**{k: world["ids"][v] for k, v in API_PATH_IDS.items()}), json={})
         statuses[role] = response.status_code
         assert response.status_code < 500, f"{role} {method} {path}: {response.text}"
         if role not in allowed:
             assert response.status_code in (401, 403), f"{role} {method} {path}: {response.status_code}"
             assert _snapshot(engine) == before, f"{role} {method} {path} changed the database"
             assert not sent, f"{role} {method} {path} wrote before it was denied: {sent}"
+        if role in allowed and method == "GET" and allowed != EVERYONE:  # a private read really answers
+            assert response.status_code == 200, f"{role} {method} {path}: {response.status_code} {response.text}"
     if allowed == EVERYONE:
         # A public route answers the same whoever asks.
         assert len(set(statuses.values())) == 1, statuses
