@@ -247,7 +247,12 @@ class PlayerState(ActorMixin, rx.State):
             self.lesson_state, self.locked_reason = "locked", exc.message
             return None
         self._show(session, actor, opened)
-        self._refresh_outline(session, actor, run.id, course_id)
+        # Opening changes this lesson's state at most (not started -> in progress): no need to
+        # work out the whole outline again.
+        key = str(lesson_id)
+        if opened.status in ("in_progress", "done") and self.lesson_states.get(key) != opened.status:
+            self.lesson_states = {**self.lesson_states, key: opened.status}
+            self.lesson_state = opened.status
         return None
 
     def _show(self, session: Session, actor: Actor, opened: progress.OpenedLesson) -> None:
