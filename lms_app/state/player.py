@@ -289,25 +289,26 @@ class PlayerState(ActorMixin, rx.State):
 
     # --- what the lesson reports -----------------------------------------------------------------
 
+    def _report_completion(self, session: Session, actor: Actor, record):
+        """Record the learner's step through `record(session, actor, run_id, lesson_id)`, then
+        show what changed (lesson done, course progress, course completed)."""
+        course_id, lesson_id = self._route_ids()
+        run = self._run(session, actor, course_id)
+        was_done = self.lesson_state == "done"
+        record(session, actor, run.id, lesson_id)
+        return self._after_change(session, actor, run.id, course_id, was_done)
+
     @rx.event
     @signed_in
     def reached_end(self, session: Session, actor: Actor):
         """The end of the lesson came into view (text read to the bottom, a link opened)."""
-        course_id, lesson_id = self._route_ids()
-        run = self._run(session, actor, course_id)
-        was_done = self.lesson_state == "done"
-        progress.mark_viewed(session, actor, run.id, lesson_id)
-        return self._after_change(session, actor, run.id, course_id, was_done)
+        return self._report_completion(session, actor, progress.mark_viewed)
 
     @rx.event
     @signed_in
     def mark_done(self, session: Session, actor: Actor):
         """"Mark as done": accepted only when the lesson's rule is met (the service says why not)."""
-        course_id, lesson_id = self._route_ids()
-        run = self._run(session, actor, course_id)
-        was_done = self.lesson_state == "done"
-        progress.complete_lesson(session, actor, run.id, lesson_id)
-        return self._after_change(session, actor, run.id, course_id, was_done)
+        return self._report_completion(session, actor, progress.complete_lesson)
 
     @rx.event
     @signed_in
