@@ -3,13 +3,17 @@
 from lms_app.models.audit import AuditChainHead, AuditEvent
 from lms_app.models.base import utcnow
 from lms_app.models.catalog import (
+    Announcement,
+    AnnouncementSeen,
     Course,
     CourseStaff,
     CourseTag,
     Enrollment,
+    EnrollmentKeyFailure,
     Lesson,
     LessonPrerequisite,
     LessonProgress,
+    LiveSessionSignup,
     Module,
     ModulePrerequisite,
 )
@@ -32,9 +36,9 @@ from lms_app.models.identity import (
 from lms_app.models.jobs import Job, JobRun, OutgoingEmail, RunnerHeartbeat
 
 __all__ = [
-    "AuditChainHead", "AuditEvent", "Course", "CourseStaff", "CourseTag", "Department",
-    "DepartmentManager", "Enrollment", "Group", "GroupManager", "GroupMember", "Invitation", "Job",
-    "JobRun", "Lesson", "LessonPrerequisite", "LessonProgress", "LoginAttempt", "LoginSession",
+    "Announcement", "AnnouncementSeen", "AuditChainHead", "AuditEvent", "Course", "CourseStaff", "CourseTag", "Department",
+    "DepartmentManager", "Enrollment", "EnrollmentKeyFailure", "Group", "GroupManager", "GroupMember", "Invitation", "Job",
+    "JobRun", "Lesson", "LessonPrerequisite", "LessonProgress", "LiveSessionSignup", "LoginAttempt", "LoginSession",
     "Module", "ModulePrerequisite", "Organization", "OutgoingEmail", "PasswordReset", "Permission",
     "Role", "RunnerHeartbeat", "User", "UserRole", "utcnow",
 ]

@@ -164,3 +164,61 @@ class LessonProgress(SQLModel, table=True):
     # Set when staff marked the lesson done (or reset it) for the learner, with why.
     completed_by_id: int | None = fk("app_user.id", nullable=True, ondelete="SET NULL", index=False)
     reason: str = Field(default="", max_length=500)
+
+
+class EnrollmentKeyFailure(SQLModel, table=True):
+    """A wrong enrollment key typed by a learner: recent failures slow down guessing."""
+
+    __table_args__ = (Index("ix_enrollmentkeyfailure_user_course_at", "user_id", "course_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    course_id: int = fk("course.id", index=False)
+    user_id: int = fk("app_user.id", index=False)
+    at: datetime = timestamp()
+
+
+class Announcement(SQLModel, table=True):
+    """A post from the course's staff to its learners (Markdown)."""
+
+    __table_args__ = (Index("ix_announcement_course_posted", "course_id", "posted_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = fk("organization.id", index=False)
+    course_id: int = fk("course.id", index=False)
+    author_id: int | None = fk("app_user.id", nullable=True, ondelete="SET NULL", index=False)
+    title: str = Field(max_length=200)
+    body: str = Field(default="", max_length=20_000)
+    emailed: bool = False
+    posted_at: datetime = timestamp()
+    edited_at: datetime | None = timestamp(nullable=True, default=False)
+
+
+class AnnouncementSeen(SQLModel, table=True):
+    """When a user last read a course's announcements: newer ones are unread. One row per user
+    and course rather than one per announcement, so posting to a large course writes nothing
+    per learner."""
+
+    __table_args__ = (UniqueConstraint("course_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    course_id: int = fk("course.id", index=False)
+    user_id: int = fk("app_user.id")
+    seen_at: datetime = timestamp()
+
+
+SIGNUP_STATUSES = ("booked", "waiting", "cancelled")
+
+
+class LiveSessionSignup(SQLModel, table=True):
+    """A learner's place at a live session (a lesson), or on its waiting list. One row per
+    learner and session; the waiting list is ordered by `signed_up_at`. Attendance is the
+    lesson's progress, marked by staff."""
+
+    __table_args__ = (
+        UniqueConstraint("lesson_id", "user_id"),
+        Index("ix_livesessionsignup_lesson_status", "lesson_id", "status", "signed_up_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = fk("organization.id", index=False)
+    lesson_id: int = fk("lesson.id", index=False)
+    user_id: int = fk("app_user.id")
+    status: str = Field(default="booked", max_length=16)
+    signed_up_at: datetime = timestamp()
+    updated_at: datetime = timestamp()

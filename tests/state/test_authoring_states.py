@@ -8,7 +8,8 @@ from sqlmodel import Session, SQLModel, select
 from lms_app.models import Course, CourseStaff, Enrollment, Lesson, LessonPrerequisite, LessonProgress, Module
 from lms_app.services import courses
 from lms_app.services.seed import DEMO_PASSWORD
-from lms_app.state.authoring import CourseEditorState, CourseLearnersState, TeachState
+from lms_app.state.authoring import CourseEditorState, TeachState
+from lms_app.state.roster import CourseLearnersState
 from tests.state.course_world import build_course
 from tests.state.harness import redirect_target, signed_in_browser, toast_text
 
