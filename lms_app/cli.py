@@ -1,4 +1,4 @@
-"""`python -m lms_app ...`: migrate, seed, create-admin, audit verify, jobs."""
+"""`python -m lms_app ...`: migrate, seed, create-admin, audit verify, jobs, export-course, import-course."""
 
 from __future__ import annotations
 
@@ -81,6 +81,63 @@ def _cmd_audit(args) -> int:
     return 0 if result.ok else 1
 
 
+def _actor_by_email(session, email: str):
+    """The actor a command acts as (`--as EMAIL`): an active user, with their current roles."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from lms_app.models import User
+    from lms_app.services.errors import NotFound
+    from lms_app.services.permissions import actor_for
+
+    user = session.exec(select(User).where(func.lower(User.email) == email.strip().lower())).first()
+    if user is None or not user.is_active:
+        raise NotFound(f"There is no active user {email}.")
+    return actor_for(session, user)
+
+
+def _cmd_export_course(args) -> int:
+    import os
+    from pathlib import Path
+
+    from lms_app.services import course_archive
+    from lms_app.services.errors import DomainError
+
+    target = Path(args.path)
+    partial = target.with_name(target.name + ".part")
+    try:
+        with db.session_scope() as session, open(partial, "wb") as out:
+            course_archive.export_course(session, _actor_by_email(session, args.as_email), args.course_id, out)
+        os.replace(partial, target)
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        partial.unlink(missing_ok=True)
+    print(f"course {args.course_id} exported to {target}")
+    return 0
+
+
+def _cmd_import_course(args) -> int:
+    from pathlib import Path
+
+    from lms_app.services import course_archive
+    from lms_app.services.errors import DomainError
+
+    if not Path(args.path).is_file():
+        print(f"error: there is no file {args.path}", file=sys.stderr)
+        return 1
+    try:
+        with db.session_scope() as session:
+            course = course_archive.import_course(session, _actor_by_email(session, args.as_email), Path(args.path))
+            title, course_id = course.title, course.id
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"imported “{title}” as course {course_id} (a draft)")
+    return 0
+
+
 def _cmd_jobs(args) -> int:
     from lms_app.jobs.runner import Runner
 
@@ -110,6 +167,15 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("audit", help="audit trail tools")
     p.add_argument("action", choices=["verify"])
     p.set_defaults(func=_cmd_audit)
+    p = sub.add_parser("export-course", help="write a course (settings, structure, content, files) to one .zip")
+    p.add_argument("course_id", type=int)
+    p.add_argument("path")
+    p.add_argument("--as", dest="as_email", required=True, metavar="EMAIL", help="who exports (an instructor of the course, or an admin)")
+    p.set_defaults(func=_cmd_export_course)
+    p = sub.add_parser("import-course", help="build a new draft course from an exported .zip")
+    p.add_argument("path")
+    p.add_argument("--as", dest="as_email", required=True, metavar="EMAIL", help="who imports (becomes the course's instructor)")
+    p.set_defaults(func=_cmd_import_course)
     p = sub.add_parser("jobs", help="run the background job runner in this process")
     p.add_argument("--name", default=None)
     p.add_argument("--once", action="store_true", help="run until the queue is empty, then stop")

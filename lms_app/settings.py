@@ -76,3 +76,5 @@ TRUSTED_PROXY_HOPS = _env_int("LMS_TRUSTED_PROXY_HOPS", 0)
 PRIVATE_DIR = DATA_DIR / "private"
 MAX_VIDEO_MB = _env_int("LMS_MAX_VIDEO_MB", 500)
 MAX_FILE_MB = _env_int("LMS_MAX_FILE_MB", 50)
+# A course archive (export/import): its files unpacked, at most this much.
+MAX_COURSE_ARCHIVE_MB = _env_int("LMS_MAX_COURSE_ARCHIVE_MB", 2048)

@@ -28,11 +28,18 @@ def meta_item(icon: str, text) -> rx.Component:
     return rx.hstack(rx.icon(icon, size=14), rx.text(text, size="1"), spacing="1", align="center", color=rx.color("gray", 11))
 
 
+def cover_image(url, **props) -> rx.Component:
+    """A course's cover, cropped to 16:9 (decorative: the title says what the course is)."""
+    return rx.image(src=url, alt="", width="100%", aspect_ratio="16 / 9", object_fit="cover", loading="lazy",
+                    background=rx.color("gray", 3), **props)
+
+
 def course_card(c) -> rx.Component:
     """One course of the catalog (a CourseCard): the whole card opens the course's page."""
     return rx.link(
         rx.card(
             rx.vstack(
+                rx.cond(c.cover_url != "", rx.inset(cover_image(c.cover_url), side="top", pb="current", clip="padding-box")),
                 rx.hstack(
                     rx.cond(c.category != "", rx.badge(c.category, variant="soft", max_width="100%", overflow="hidden", text_overflow="ellipsis", white_space="nowrap")),
                     rx.spacer(),

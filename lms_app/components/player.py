@@ -171,20 +171,65 @@ def _file_lesson() -> rx.Component:
     )
 
 
+def _seat_actions() -> rx.Component:
+    """Where the learner stands (booked, waiting, neither) and what they can do about it."""
+    seat = S.seat
+    cancel = rx.button(rx.icon("x", size=16), rx.cond(seat.status == "waiting", "Leave the waiting list", "Cancel my place"),
+                       variant="soft", color_scheme="gray", on_click=S.cancel_seat, id="cancel-seat")
+    return rx.match(
+        seat.status,
+        ("booked", rx.flex(
+            rx.badge(rx.icon("circle-check", size=14), "Your place is booked", color_scheme="green", size="2", id="seat-status"),
+            rx.cond(seat.signup_open, cancel),
+            spacing="3", align="center", wrap="wrap",
+        )),
+        ("waiting", rx.flex(
+            rx.badge(rx.icon("hourglass", size=14), "Waiting list: you are number ", seat.position, color_scheme="amber", size="2", id="seat-status"),
+            rx.cond(seat.signup_open, cancel),
+            rx.text("You get an email if a place opens up.", size="1", color_scheme="gray", width="100%"),
+            spacing="3", align="center", wrap="wrap",
+        )),
+        rx.cond(
+            seat.signup_open,
+            rx.button(rx.cond(seat.full, rx.icon("list-plus", size=16), rx.icon("calendar-plus", size=16)),
+                      rx.cond(seat.full, "Join the waiting list", "Sign up"), on_click=S.sign_up, id="sign-up"),
+            rx.text("Sign-up has closed: the session has started.", size="2", color_scheme="gray", id="seat-status"),
+        ),
+    )
+
+
 def _live_session() -> rx.Component:
-    def row(icon: str, label: str, value) -> rx.Component:
-        return rx.hstack(rx.icon(icon, size=16), rx.text(label, weight="medium", size="2"), rx.text(value, size="2", overflow_wrap="anywhere"), spacing="2", align="start", wrap="wrap")
+    def row(icon: str, label: str, value, **props) -> rx.Component:
+        return rx.hstack(
+            rx.icon(icon, size=16, color=rx.color("gray", 11), flex_shrink="0", margin_top="2px"),
+            rx.text(label, weight="medium", size="2", min_width="64px"),
+            rx.text(value, size="2", overflow_wrap="anywhere", **props),
+            spacing="2", align="start", width="100%",
+        )
 
     return rx.card(
         rx.vstack(
-            row("calendar-clock", "Starts:", S.session_starts),
-            row("timer", "Length:", S.session_length),
-            rx.cond(S.session_location != "", row("map-pin", "Where:", S.session_location)),
-            rx.cond(S.url != "", rx.el.a(rx.button(rx.icon("video", size=16), "Join the session", tab_index=-1), href=S.url, target="_blank", rel="noopener noreferrer", _focus_visible=FOCUS)),
-            rx.text("The course's staff record your attendance after the session.", size="1", color_scheme="gray"),
+            row("calendar-clock", "When", S.session_starts, id="session-starts"),
+            row("timer", "Length", S.session_length),
+            rx.cond(S.session_location != "", row("map-pin", "Where", S.session_location)),
+            rx.cond(S.seat.seats != "", row("users", "Seats", S.seat.seats, id="seat-count")),
+            rx.separator(size="4"),
+            rx.cond(S.seat.calendar_href != "", _seat_actions()),
+            rx.flex(
+                rx.cond(S.url != "", rx.el.a(rx.button(rx.icon("video", size=16), "Join the session", variant="soft", tab_index=-1),
+                                             href=S.url, target="_blank", rel="noopener noreferrer", _focus_visible=FOCUS)),
+                rx.cond(S.seat.calendar_href != "", rx.el.a(
+                    rx.button(rx.icon("calendar-arrow-down", size=16), "Add to calendar", variant="soft", color_scheme="gray", tab_index=-1),
+                    # A new target keeps the app's router from taking the file as a page of its own.
+                    href=S.seat.calendar_href, download="", target="_blank", rel="noopener", _focus_visible=FOCUS, id="add-to-calendar",
+                )),
+                spacing="3", wrap="wrap",
+            ),
             spacing="3",
+            width="100%",
         ),
         width="100%",
+        id="live-session",
     )
 
 
@@ -216,7 +261,9 @@ def completion_row() -> rx.Component:
         rx.hstack(rx.icon("circle-check", size=18, color=rx.color("green", 10)), rx.text("Done", weight="medium", color=rx.color("green", 11)), spacing="2", align="center", id="lesson-done"),
         rx.match(
             S.completion,
-            ("attended", rx.fragment()),
+            ("attended", rx.hstack(rx.icon("clipboard-check", size=16, color=rx.color("gray", 10)),
+                                   rx.text("Attendance is recorded by the instructor.", size="2", color_scheme="gray"),
+                                   spacing="2", align="center", id="attendance-note")),
             ("passed", rx.fragment()),
             rx.hstack(
                 rx.button(rx.icon("check", size=16), "Mark as done", variant="soft", on_click=S.mark_done, id="mark-done"),

@@ -110,9 +110,10 @@ def follow_groups(session: Session, job: JobContext) -> None:
 @handler("enrollment.sweep")
 def sweep_enrollments(session: Session, job: JobContext) -> None:
     """Runs every few minutes: access that ended expires; groups are followed (a safety net
-    for memberships changed outside the app's services)."""
+    for memberships changed outside the app's services); old wrong enrollment keys are pruned."""
     enrollment.expire_due(session)
     enrollment.follow_groups(session)
+    enrollment.prune_key_failures(session)
 
 
 # Jobs that run on a clock: kind -> every how many seconds. Each period gets one job, whatever

@@ -14,6 +14,7 @@ How a kind reports completion:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,7 @@ from lms_app.services.errors import Invalid
 COMPLETION_MODES = ("viewed", "watched", "passed", "attended", "manual")
 DEFAULT_WATCH_THRESHOLD = 0.9
 MAX_MARKDOWN = 200_000
+MAX_IMAGES = 100
 
 
 @dataclass
@@ -174,7 +176,35 @@ def _file_path(content: dict[str, Any], what: str) -> str:
 
 
 def _validate_text(content: dict[str, Any]) -> dict[str, Any]:
-    return {"markdown": _text(content, "markdown", label="some text", max_len=MAX_MARKDOWN)}
+    out: dict[str, Any] = {"markdown": _text(content, "markdown", label="some text", max_len=MAX_MARKDOWN)}
+    images = content.get("images") or []
+    if not isinstance(images, list) or len(images) > MAX_IMAGES or not all(isinstance(i, dict) for i in images):
+        raise Invalid(f"A text lesson holds at most {MAX_IMAGES} uploaded images.")
+    if images:
+        out["images"] = [{"id": _text(i, "id", label="the image's name", max_len=40), "file_path": _file_path(i, "image"),
+                          "name": _text(i, "name", required=False, max_len=200)} for i in images]
+    return out
+
+
+def image_url(lesson_id: int, image_id: str) -> str:
+    """Where a text lesson's uploaded image is read (and how its Markdown refers to it)."""
+    return f"/files/lessons/{lesson_id}/images/{image_id}"
+
+
+def relink_images(content: dict[str, Any], lesson_id: int) -> dict[str, Any]:
+    """The content of a copied text lesson, its Markdown pointing at its own images (a copy or
+    an import gets a new lesson id)."""
+    markdown = str(content.get("markdown") or "")
+    for image in content.get("images") or []:
+        markdown = re.sub(r"/files/lessons/\d+/images/" + re.escape(str(image["id"])) + r"\b", image_url(lesson_id, image["id"]), markdown)
+    return {**content, "markdown": markdown}
+
+
+def stored_files(content: dict[str, Any] | None) -> list[str]:
+    """Every file in private storage a lesson's content points to (its file, its images)."""
+    content = content or {}
+    paths = [content.get("file_path")] + [i.get("file_path") for i in content.get("images") or [] if isinstance(i, dict)]
+    return [str(p) for p in paths if p]
 
 
 def _validate_video(content: dict[str, Any]) -> dict[str, Any]:
@@ -244,7 +274,21 @@ def _validate_live_session(content: dict[str, Any]) -> dict[str, Any]:
         out["join_url"] = _url(join_url, "link to join")
     if location:
         out["location"] = location
+    capacity = _capacity(content)
+    if capacity:
+        out["capacity"] = capacity
     return out
+
+
+MAX_SEATS = 100_000
+
+
+def _capacity(content: dict[str, Any]) -> int | None:
+    """The number of seats of a live session; None (empty) means no limit."""
+    try:
+        return _positive_int(content, "capacity", "number of seats", maximum=MAX_SEATS)
+    except Invalid:
+        raise Invalid(f"The number of seats must be a whole number from 1 to {MAX_SEATS}, or empty for no limit.") from None
 
 
 register(LessonKind("text", "Text", "file-text", "viewed", _validate_text))

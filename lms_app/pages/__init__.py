@@ -4,3 +4,5 @@ from lms_app.pages import auth, home, profile  # noqa: F401
 from lms_app.pages import admin_audit  # noqa: F401,E402
 from lms_app.pages import admin_groups, admin_roles, admin_users  # noqa: F401,E402
 from lms_app.pages import authoring, catalog, player, roster  # noqa: F401,E402
+from lms_app.pages import announcements  # noqa: F401,E402
+from lms_app.pages import live_sessions  # noqa: F401,E402

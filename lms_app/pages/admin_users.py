@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from lms_app.components.imports import csv_drop_zone
 from lms_app.components.ui import WIDE_ONLY, confirm_dialog, empty_state, form_dialog, form_field, language_select, page_header, section, session_table, time_zone_select
 from lms_app.page_registry import page
 from lms_app.state.admin_users import ALL, AdminImportState, AdminUserState, AdminUsersState, PersonRow
@@ -474,25 +475,7 @@ def _import_sources() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.heading("Upload a file", size="3"),
-                rx.upload.root(
-                    rx.vstack(
-                        rx.icon("file-up", size=28, color=rx.color("accent", 10)),
-                        rx.text("Drop a CSV file here, or click to choose one", size="2", weight="medium", align="center"),
-                        rx.text("UTF-8, up to 2 MB and 5,000 people", size="1", color_scheme="gray"),
-                        align="center",
-                        spacing="2",
-                    ),
-                    id=UPLOAD_ID,
-                    accept={"text/csv": [".csv"], "text/plain": [".txt"]},
-                    max_files=1,
-                    multiple=False,
-                    on_drop=s.handle_upload(rx.upload_files(upload_id=UPLOAD_ID)),
-                    border=f"2px dashed {rx.color('gray', 7)}",
-                    border_radius="10px",
-                    padding="32px",
-                    width="100%",
-                    cursor="pointer",
-                ),
+                csv_drop_zone(UPLOAD_ID, s.handle_upload),
                 spacing="3",
                 width="100%",
             ),

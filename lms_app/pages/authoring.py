@@ -6,6 +6,7 @@ import reflex as rx
 
 from lms_app import settings
 from lms_app.components.authoring import kind_icon, kind_options, small_icon_button, visibility_badge
+from lms_app.components.course_archive import export_course_link, import_course_dialog
 from lms_app.components.ui import (
     confirm_dialog,
     empty_state,
@@ -21,11 +22,15 @@ from lms_app.state.authoring import (
     CourseEditorState,
     LessonView,
     ModuleView,
+    IMAGE_MB,
+    NO_COURSE,
     PrereqOption,
+    StaffView,
     TeachCard,
     TeachState,
 )
 
+STAFF_ROLES = [("instructor", "Instructor"), ("assistant", "Assistant")]
 COMPLETION_RULES = [
     ("all_required", "All required lessons are done"),
     ("chosen", "The chosen lessons are done"),
@@ -92,7 +97,7 @@ def my_courses() -> rx.Component:
                 rx.heading("My courses", size="7", id="landing-title"),
                 rx.text("The courses you teach: write them, publish them, follow their learners.", color_scheme="gray"),
             ),
-            rx.cond(can_create, _new_course_dialog()),
+            rx.cond(can_create, rx.hstack(import_course_dialog(), _new_course_dialog(), spacing="2", wrap="wrap")),
             justify="between",
             align="end",
             wrap="wrap",
@@ -143,6 +148,7 @@ def _editor_actions() -> rx.Component:
                 ),
             ),
             rx.cond(s.can_copy, rx.button(rx.icon("copy", size=16), "Copy", variant="soft", color_scheme="gray", on_click=s.copy_course, id="copy-course")),
+            export_course_link(s.course_ref),
             spacing="2",
             wrap="wrap",
         ),
@@ -175,12 +181,63 @@ def _problems_callout() -> rx.Component:
     )
 
 
+COVER_UPLOAD_ID = "cover-upload"
+IMAGE_TYPES = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]}
+
+
+def _cover() -> rx.Component:
+    """The course's cover image (shown on its catalog card and page), and where to drop a new one."""
+    s = CourseEditorState
+    picture = rx.cond(
+        s.cover_url != "",
+        rx.image(src=s.cover_url, alt="Cover image", width="100%", height="100%", object_fit="cover", id="cover-image"),
+        rx.center(rx.icon("image", size=28, color=rx.color("gray", 8)), width="100%", height="100%"),
+    )
+    frame = rx.box(picture, width="160px", max_width="40%", aspect_ratio="16 / 9", border_radius="8px", overflow="hidden",
+                   background=rx.color("gray", 3), flex_shrink="0")
+    return rx.flex(
+        frame,
+        rx.vstack(
+            rx.text("Cover image", size="2", weight="medium"),
+            rx.cond(
+                s.can_edit,
+                rx.vstack(
+                    rx.upload.root(
+                        rx.button(rx.icon("upload", size=14), rx.cond(s.cover_url != "", "Replace", "Upload"), type="button", variant="soft", size="1"),
+                        id=COVER_UPLOAD_ID, accept=IMAGE_TYPES,
+                        max_files=1, multiple=False, no_drag=False,
+                        on_drop=s.upload_cover(rx.upload_files(upload_id=COVER_UPLOAD_ID)),
+                    ),
+                    rx.cond(s.cover_url != "", rx.button("Remove", type="button", variant="ghost", color_scheme="red", size="1", on_click=s.remove_cover)),
+                    spacing="1",
+                ),
+            ),
+            rx.text(f"PNG, JPEG or WebP, up to {IMAGE_MB} MB; 16:9 looks best.", size="1", color_scheme="gray"),
+            spacing="2", min_width="0",
+        ),
+        spacing="3", align="start", width="100%",
+    )
+
+
+def _required_course_select() -> rx.Component:
+    s = CourseEditorState
+    return rx.select.root(
+        rx.select.trigger(width="100%", id="required-course"),
+        rx.select.content(
+            rx.select.item("No other course", value=NO_COURSE),
+            rx.foreach(s.required_course_choices, lambda c: rx.select.item(c.label, value=c.id)),
+        ),
+        value=s.required_course, on_change=s.pick_required_course, disabled=~s.can_edit,
+    )
+
+
 def _details_card() -> rx.Component:
     s = CourseEditorState
     ro = ~s.can_edit
     return rx.card(
         rx.vstack(
             rx.heading("Details", size="4"),
+            _cover(),
             rx.form(
                 rx.vstack(
                     form_field("Title", rx.input(name="title", default_value=s.course_title, required=True, max_length=200, width="100%", read_only=ro, id="course-title")),
@@ -197,7 +254,11 @@ def _details_card() -> rx.Component:
                                    "Days after enrolling; empty: no end."),
                         columns="2", spacing="3", width="100%",
                     ),
-                    form_field("Completed when", static_select(COMPLETION_RULES, name="completion_rule", value=s.completion_rule, on_change=s.pick_completion_rule, disabled=ro)),
+                    rx.grid(
+                        form_field("Completed when", static_select(COMPLETION_RULES, name="completion_rule", value=s.completion_rule, on_change=s.pick_completion_rule, disabled=ro)),
+                        form_field("Requires first", _required_course_select(), "A course learners finish before enrolling."),
+                        columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%",
+                    ),
                     rx.cond(s.can_edit, rx.hstack(rx.button("Save details", type="submit", id="save-details"), justify="end", width="100%")),
                     spacing="3",
                     width="100%",
@@ -205,6 +266,71 @@ def _details_card() -> rx.Component:
                 on_submit=s.save_details,
                 key=s.details_key,
                 width="100%",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _staff_row(m: StaffView) -> rx.Component:
+    s = CourseEditorState
+    return rx.flex(
+        rx.vstack(
+            rx.text(m.name, size="2", weight="medium"),
+            rx.text(m.email, size="1", color_scheme="gray", overflow_wrap="anywhere"),
+            spacing="0", min_width="0", flex="1",
+        ),
+        rx.cond(
+            s.can_edit,
+            rx.hstack(
+                rx.select.root(
+                    rx.select.trigger(variant="soft", aria_label="Course role"),
+                    rx.select.content(*(rx.select.item(label, value=role) for role, label in STAFF_ROLES)),
+                    value=m.role, on_change=lambda role: s.change_staff_role(m.user_id, role), size="1",
+                ),
+                small_icon_button("user-minus", "Remove from the teaching team", s.ask_delete("staff", m.user_id)),
+                spacing="1", align="center", flex_shrink="0",
+            ),
+            rx.badge(m.role_label, variant="soft", color_scheme=rx.cond(m.role == "instructor", "blue", "gray")),
+        ),
+        spacing="3", align="center", width="100%", class_name="lms-staff-row",
+    )
+
+
+def _staff_candidate(m: StaffView) -> rx.Component:
+    s = CourseEditorState
+    return rx.flex(
+        rx.vstack(rx.text(m.name, size="2"), rx.text(m.email, size="1", color_scheme="gray", overflow_wrap="anywhere"), spacing="0", min_width="0", flex="1"),
+        rx.hstack(
+            rx.button("Instructor", size="1", variant="soft", on_click=s.add_staff(m.user_id, "instructor")),
+            rx.button("Assistant", size="1", variant="soft", color_scheme="gray", on_click=s.add_staff(m.user_id, "assistant")),
+            spacing="1", flex_shrink="0",
+        ),
+        spacing="2", align="center", width="100%",
+    )
+
+
+def _team_card() -> rx.Component:
+    s = CourseEditorState
+    return rx.card(
+        rx.vstack(
+            rx.heading("Teaching team", size="4"),
+            rx.text("Instructors change the course; assistants read it and help learners. Their power covers this course only.", size="1", color_scheme="gray"),
+            rx.vstack(rx.foreach(s.staff, _staff_row), spacing="2", width="100%", id="teaching-team"),
+            rx.cond(
+                s.can_edit,
+                rx.vstack(
+                    rx.input(rx.input.slot(rx.icon("user-plus", size=14)), placeholder="Add someone who teaches: name or email",
+                             value=s.staff_query, on_change=s.search_staff.debounce(300), width="100%", id="staff-search"),
+                    rx.cond(
+                        s.staff_found.length() > 0,
+                        rx.vstack(rx.foreach(s.staff_found, _staff_candidate), spacing="2", width="100%"),
+                        rx.cond(s.staff_query != "", rx.text("Nobody who teaches matches.", size="1", color_scheme="gray")),
+                    ),
+                    spacing="2", width="100%",
+                ),
             ),
             spacing="3",
             width="100%",
@@ -279,7 +405,12 @@ def _lesson_row(le: LessonView) -> rx.Component:
                 style={"all": "unset", "cursor": "pointer", "max_width": "100%", "overflow_wrap": "anywhere"},
                 _hover={"text_decoration": "underline"},
             ),
-            rx.flex(rx.text(le.kind_label, size="1", color_scheme="gray"), _lesson_badges(le), align="center", wrap="wrap", style={"gap": "8px"}),
+            rx.flex(
+                rx.text(le.kind_label, size="1", color_scheme="gray"), _lesson_badges(le),
+                rx.cond(le.kind == "live_session", rx.link(rx.icon("users", size=12), "Sign-ups and attendance", size="1",
+                                                          href="/teach/courses/" + s.course_ref + "/sessions/" + le.id, class_name="lms-attendance-link")),
+                align="center", wrap="wrap", style={"gap": "8px"},
+            ),
             spacing="1",
             min_width="0",
             flex="1",
@@ -320,7 +451,7 @@ def _module_card(m: ModuleView) -> rx.Component:
                     rx.hstack(
                         small_icon_button("arrow-up", "Move module up", s.move_module(m.id, "up"), disabled=m.first),
                         small_icon_button("arrow-down", "Move module down", s.move_module(m.id, "down"), disabled=m.last),
-                        small_icon_button("pencil", "Rename module", s.rename_module_dialog(m.id)),
+                        small_icon_button("settings-2", "Module settings", s.module_settings(m.id)),
                         small_icon_button("trash-2", "Delete module", s.ask_delete("module", m.id)),
                         spacing="1", flex_shrink="0",
                     ),
@@ -361,11 +492,39 @@ def _outline() -> rx.Component:
 
 def _module_dialog() -> rx.Component:
     s = CourseEditorState
-    return form_dialog(
-        rx.cond(s.module_form_id == "", "Add module", "Rename module"),
-        form_field("Title", rx.input(name="title", default_value=s.module_form_title, required=True, max_length=200, width="100%", id="module-title", key=s.module_form_id + s.module_form_title)),
-        submit="Save", submit_id="save-module", on_submit=s.save_module,
-        open=s.module_form_open, on_open_change=s.set_module_form_open, max_width="440px",
+    title_field = form_field("Title", rx.input(name="title", default_value=s.module_form_title, required=True, max_length=200, width="100%", id="module-title", key=s.module_form_id + s.module_form_title))
+    return rx.cond(
+        s.module_form_id == "",
+        form_dialog(
+            "Add module", title_field,
+            submit="Save", submit_id="save-module", on_submit=s.save_module,
+            open=s.module_form_open, on_open_change=s.set_module_form_open, max_width="440px",
+        ),
+        rx.dialog.root(
+            rx.dialog.content(
+                rx.flex(
+                    rx.dialog.title("Module settings", margin="0"),
+                    rx.dialog.close(small_icon_button("x", "Close", None)),
+                    justify="between", align="center", width="100%",
+                ),
+                rx.vstack(
+                    rx.form(
+                        rx.flex(rx.box(title_field, flex="1", min_width="0"), rx.cond(s.can_edit, rx.button("Rename", type="submit", variant="soft", id="save-module")),
+                                spacing="2", align="end", width="100%"),
+                        on_submit=s.save_module, width="100%",
+                    ),
+                    rx.separator(size="4"),
+                    _release_form(),
+                    rx.separator(size="4"),
+                    _prerequisites("Opens after these modules are done", s.module_prereq_options, s.toggle_module_prerequisite, "No other modules yet."),
+                    spacing="4", width="100%", margin_top="12px",
+                ),
+                max_width="min(520px, calc(100vw - 24px))",
+                id="module-settings",
+            ),
+            open=s.module_form_open,
+            on_open_change=s.set_module_form_open,
+        ),
     )
 
 
@@ -383,15 +542,19 @@ def _add_lesson_dialog() -> rx.Component:
 def _delete_dialog() -> rx.Component:
     s = CourseEditorState
     return confirm_dialog(
-        rx.text.span("Delete “", s.delete_name, "”?"),
-        rx.cond(
-            s.delete_what == "module",
-            "The module and all its lessons go, with the progress learners made in them. This cannot be undone.",
+        rx.cond(s.delete_what == "staff", rx.text.span("Remove ", s.delete_name, " from the teaching team?"), rx.text.span("Delete “", s.delete_name, "”?")),
+        rx.match(
+            s.delete_what,
+            ("module", "The module and all its lessons go, with the progress learners made in them. This cannot be undone."),
+            ("staff", "They lose their role on this course (their own learning is not touched)."),
             "The lesson goes, with the progress learners made in it. This cannot be undone.",
         ),
-        rx.button("Delete", color_scheme="red", on_click=s.confirm_delete, id="delete-confirm"),
+        rx.button(rx.cond(s.delete_what == "staff", "Remove", "Delete"), color_scheme="red", on_click=s.confirm_delete, id="delete-confirm"),
         open=s.delete_open, on_open_change=s.set_delete_open,
     )
+
+
+IMAGE_UPLOAD_ID = "lesson-image-upload"
 
 
 def _text_editor() -> rx.Component:
@@ -425,7 +588,16 @@ def _text_editor() -> rx.Component:
             s.can_edit,
             rx.flex(
                 rx.text(rx.cond(s.markdown_dirty, "Unsaved changes: saved when you leave the text, or now.", "All changes saved."), size="1", color_scheme="gray", id="markdown-status"),
-                rx.button(rx.icon("save", size=14), "Save text", size="2", on_click=s.save_markdown, id="save-markdown"),
+                rx.hstack(
+                    rx.upload.root(
+                        rx.button(rx.icon("image-plus", size=14), "Add image", size="2", variant="soft", type="button"),
+                        id=IMAGE_UPLOAD_ID, accept=IMAGE_TYPES,
+                        max_files=1, multiple=False,
+                        on_drop=s.upload_lesson_image(rx.upload_files(upload_id=IMAGE_UPLOAD_ID)),
+                    ),
+                    rx.button(rx.icon("save", size=14), "Save text", size="2", on_click=s.save_markdown, id="save-markdown"),
+                    spacing="2",
+                ),
                 justify="between", align="center", spacing="3", wrap="wrap", width="100%",
             ),
         ),
@@ -537,6 +709,8 @@ def _content_editor() -> rx.Component:
             form_field("Length in minutes", rx.input(name="duration_minutes", default_value=s.live_duration, type="number", min="1", width="100%", read_only=ro)),
             form_field("Link to join", rx.input(name="join_url", default_value=s.live_join_url, type="url", placeholder="https://", width="100%", read_only=ro)),
             form_field("Place", rx.input(name="location", default_value=s.live_location, placeholder="Room, address…", width="100%", read_only=ro), "A link to join, a place, or both."),
+            form_field("Seats", rx.input(name="capacity", default_value=s.live_capacity, type="number", min="1", placeholder="No limit", width="100%", read_only=ro),
+                       "Once they are taken, learners join a waiting list. Empty: no limit."),
         )),
         rx.callout("This kind of lesson is not edited here.", icon="info", size="1", variant="surface", width="100%"),
     )
@@ -572,13 +746,25 @@ def _release_form() -> rx.Component:
     )
 
 
-def _prereq(p: PrereqOption) -> rx.Component:
+def _prerequisites(title: str, options, on_toggle, empty: str) -> rx.Component:
     s = CourseEditorState
-    return rx.text(rx.el.label(rx.hstack(
-        rx.checkbox(checked=p.checked, on_change=lambda v: s.toggle_prerequisite(p.id, v), disabled=~s.can_edit),
-        rx.text(p.label, size="2"),
-        spacing="2", align="center",
-    )))
+
+    def option(p: PrereqOption) -> rx.Component:
+        return rx.text(rx.el.label(rx.hstack(
+            rx.checkbox(checked=p.checked, on_change=lambda v: on_toggle(p.id, v), disabled=~s.can_edit),
+            rx.text(p.label, size="2"),
+            spacing="2", align="center",
+        )))
+
+    return rx.vstack(
+        rx.text(title, size="2", weight="medium"),
+        rx.cond(
+            options.length() > 0,
+            rx.vstack(rx.foreach(options, option), spacing="1", max_height="180px", overflow_y="auto", width="100%"),
+            rx.text(empty, size="2", color_scheme="gray"),
+        ),
+        spacing="2", width="100%", min_width="0",
+    )
 
 
 def _lesson_dialog() -> rx.Component:
@@ -605,15 +791,7 @@ def _lesson_dialog() -> rx.Component:
                 rx.separator(size="4"),
                 rx.grid(
                     _release_form(),
-                    rx.vstack(
-                        rx.text("Opens after these lessons are done", size="2", weight="medium"),
-                        rx.cond(
-                            s.prereq_options.length() > 0,
-                            rx.vstack(rx.foreach(s.prereq_options, _prereq), spacing="1", max_height="180px", overflow_y="auto", width="100%"),
-                            rx.text("No other lessons yet.", size="2", color_scheme="gray"),
-                        ),
-                        spacing="2", width="100%", min_width="0",
-                    ),
+                    _prerequisites("Opens after these lessons are done", s.prereq_options, s.toggle_prerequisite, "No other lessons yet."),
                     columns=rx.breakpoints(initial="1", md="2"),
                     spacing="4",
                     width="100%",
@@ -642,7 +820,9 @@ def course_editor() -> rx.Component:
                 rx.vstack(
                     rx.hstack(rx.heading(s.course_title, size="7", id="course-heading"), visibility_badge(s.visibility, s.visibility_label, id="course-visibility"), spacing="3", align="center", wrap="wrap"),
                     rx.text(s.lesson_count, rx.cond(s.lesson_count == 1, " lesson", " lessons"), " · ",
-                            rx.link("Learners", href="/teach/courses/" + s.course_ref + "/learners"), size="2", color_scheme="gray"),
+                            rx.link("Learners", href="/teach/courses/" + s.course_ref + "/learners"), " · ",
+                            rx.link("Announcements", href="/teach/courses/" + s.course_ref + "/announcements", id="course-announcements-link"),
+                            size="2", color_scheme="gray"),
                     spacing="1", min_width="0",
                 ),
                 _editor_actions(),
@@ -652,7 +832,7 @@ def course_editor() -> rx.Component:
             _problems_callout(),
             rx.grid(
                 _outline(),
-                rx.vstack(_details_card(), _enrollment_card(), spacing="4", width="100%"),
+                rx.vstack(_details_card(), _enrollment_card(), _team_card(), spacing="4", width="100%"),
                 columns=rx.breakpoints(initial="1", lg="2"),
                 spacing="5",
                 width="100%",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from lms_app.components.catalog import course_grid, meta_item, status_line
+from lms_app.components.announcements import latest_announcements, unread_note
+from lms_app.components.catalog import course_grid, cover_image, meta_item, status_line
 from lms_app.components.ui import empty_state, form_field, page_header, section
 from lms_app.page_registry import page
 from lms_app.state.catalog import (
@@ -269,6 +270,7 @@ def _course() -> rx.Component:
     s = CourseDetailState
     return rx.vstack(
         rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Catalog", size="2"), spacing="1", align="center"), href="/catalog", underline="none"),
+        rx.cond(s.cover_url != "", cover_image(s.cover_url, max_height="260px", border_radius="12px")),
         rx.vstack(
             rx.heading(s.title, size="7", word_break="break-word", id="course-title"),
             rx.cond(s.summary != "", rx.text(s.summary, size="3", color_scheme="gray", white_space="pre-line", word_break="break-word")),
@@ -338,6 +340,7 @@ def _in_progress_card(c: InProgressView) -> rx.Component:
                 rx.cond(c.next_lesson != "", rx.text.span("Next: ", rx.text.strong(c.next_lesson)), "No lesson is open right now."),
                 size="2", color_scheme="gray", word_break="break-word",
             ),
+            unread_note(c.id, c.unread),
             rx.spacer(),
             rx.link(rx.button(rx.icon("play", size=16), "Continue", width="100%"), href=c.href, width="100%"),
             spacing="3",
@@ -380,7 +383,7 @@ def _completed_row(c: CompletedView) -> rx.Component:
             align="center",
             min_width="0",
         ),
-        rx.link(rx.button("Review", size="1", variant="soft"), href=c.href),
+        rx.hstack(unread_note(c.id, c.unread), rx.link(rx.button("Review", size="1", variant="soft"), href=c.href), spacing="3", align="center", wrap="wrap", justify="end"),
         justify="between",
         align="center",
         spacing="3",
@@ -436,6 +439,7 @@ def my_learning() -> rx.Component:
                     s.in_progress.length() > 0,
                     section("In progress", rx.grid(rx.foreach(s.in_progress, _in_progress_card), columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="4", width="100%"), id="in-progress"),
                 ),
+                latest_announcements(s.latest_announcements),
                 rx.cond(
                     ~s.has_courses,
                     section(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from lms_app.components.announcements import announcements_link
 from lms_app.components.player import FOCUS, S, completion_row, lesson_body, locked_notice, outline, progress_bar, reporters, step_links
 from lms_app.components.ui import empty_state
 from lms_app.page_registry import page
@@ -38,7 +39,11 @@ def _empty() -> rx.Component:
 def _title_bar() -> rx.Component:
     return rx.vstack(
         rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("My learning", size="2"), spacing="1", align="center"), href="/learn", color_scheme="gray"),
-        rx.heading(S.course_title, size="6", id="course-title"),
+        rx.flex(
+            rx.heading(S.course_title, size="6", id="course-title", min_width="0"),
+            announcements_link(S.course_id, S.unread_announcements, id="course-announcements"),
+            justify="between", align="center", spacing="3", wrap="wrap", width="100%",
+        ),
         spacing="1",
         width="100%",
         margin_bottom="16px",

@@ -1,12 +1,16 @@
-"""The course roster page: who takes a course, enrolling and unenrolling, progress corrections."""
+"""The course roster page: who takes a course, enrolling (one by one, by group, department or
+CSV file) and unenrolling, progress corrections, and the roster as CSV."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from lms_app.components.imports import csv_drop_zone
 from lms_app.components.ui import WIDE_ONLY, empty_state, form_dialog, form_field, page_header
 from lms_app.page_registry import page
-from lms_app.state.roster import CourseLearnersState, LearnerRow
+from lms_app.state.roster import IMPORT_ROWS_SHOWN, CourseLearnersState, ImportRowView, LearnerRow
+
+UPLOAD_ID = "enroll_csv"
 
 def _status_badge(r: LearnerRow) -> rx.Component:
     return rx.badge(r.status_label, variant="soft", color_scheme=rx.match(r.status, ("active", "blue"), ("completed", "green"), "gray"))
@@ -111,6 +115,134 @@ def _enroll_unit_form(name: str, label: str, hint: str, options, on_submit, butt
     )
 
 
+def _import_outcome(r: ImportRowView) -> rx.Component:
+    return rx.vstack(
+        rx.match(
+            r.outcome,
+            ("enroll", rx.badge(rx.icon("user-plus", size=12), "Will be enrolled", color_scheme="green", variant="soft")),
+            ("already", rx.badge("Already enrolled", color_scheme="gray", variant="soft")),
+            rx.badge(rx.icon("triangle-alert", size=12), "Needs fixing", color_scheme="red", variant="soft"),
+        ),
+        rx.cond(r.problem != "", rx.text(r.problem, size="1", color_scheme="red")),
+        spacing="1",
+    )
+
+
+def _import_summary() -> rx.Component:
+    s = CourseLearnersState
+    problems = (s.import_errors > 0) | (s.import_file_errors.length() > 0)
+    return rx.cond(
+        problems,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("triangle-alert")),
+            rx.vstack(
+                rx.text(
+                    rx.cond(s.import_errors > 0,
+                            rx.text.span(rx.text.strong(s.import_errors, " of ", s.import_row_count),
+                                         rx.cond(s.import_row_count == 1, " row needs", rx.cond(s.import_errors == 1, " rows needs", " rows need")), " fixing. "),
+                            rx.text.span(s.import_file, " cannot be used. ")),
+                    "Nobody is enrolled until every row is right: fix the file and upload it again.",
+                    size="2",
+                ),
+                rx.foreach(s.import_file_errors, lambda e: rx.text("• ", e, size="2")),
+                spacing="1",
+            ),
+            color_scheme="red",
+            width="100%",
+            id="import-problems",
+        ),
+        rx.callout.root(
+            rx.callout.icon(rx.icon("circle-check")),
+            rx.callout.text(
+                rx.cond(s.import_to_enroll > 0,
+                        rx.text.span("Every row of ", s.import_file, " is right: ", rx.text.strong(s.import_to_enroll), rx.cond(s.import_to_enroll == 1, " person", " people"), " will be enrolled."),
+                        rx.text.span("Everyone in ", s.import_file, " is already enrolled: there is nothing to do.")),
+                rx.cond(s.import_already > 0, rx.text.span(" ", s.import_already, " already enrolled (left as they are).")),
+            ),
+            color_scheme=rx.cond(s.import_to_enroll > 0, "green", "gray"),
+            width="100%",
+            id="import-ready",
+        ),
+    )
+
+
+def _import_preview() -> rx.Component:
+    s = CourseLearnersState
+    return rx.vstack(
+        _import_summary(),
+        rx.cond(s.import_ignored.length() > 0, rx.text("Columns not used: ", s.import_ignored.join(", "), size="1", color_scheme="gray")),
+        rx.cond(s.import_rows.length() > 0, rx.box(
+            rx.table.root(
+                rx.table.header(rx.table.row(
+                    rx.table.column_header_cell("Line", display=WIDE_ONLY, width="64px"),
+                    rx.table.column_header_cell("Person"),
+                    rx.table.column_header_cell("Outcome"),
+                )),
+                rx.table.body(rx.foreach(s.import_rows, lambda r: rx.table.row(
+                    rx.table.cell(rx.text(r.line, size="1", color_scheme="gray"), display=WIDE_ONLY),
+                    rx.table.cell(rx.vstack(
+                        rx.text(rx.cond(r.name != "", r.name, r.email), size="2", weight="medium", word_break="break-word"),
+                        rx.cond(r.name != "", rx.text(r.email, size="1", color_scheme="gray", word_break="break-all")),
+                        rx.text("Line ", r.line, size="1", color_scheme="gray", display=["block", "block", "none"]),  # the column is hidden on phones
+                        spacing="0",
+                    )),
+                    rx.table.cell(_import_outcome(r)),
+                    background=rx.cond(r.outcome == "error", rx.color("red", 2), "transparent"),
+                ))),
+                variant="surface",
+                size="1",
+                width="100%",
+                id="import-preview",
+            ),
+            max_height="45vh",
+            overflow_y="auto",
+            width="100%",
+        )),
+        rx.cond(s.import_row_count > IMPORT_ROWS_SHOWN,
+                rx.text(f"The first {IMPORT_ROWS_SHOWN} rows are shown, those needing a fix first.", size="1", color_scheme="gray")),
+        rx.flex(
+            rx.button("Choose another file", variant="soft", color_scheme="gray", on_click=s.reset_import, id="import-again"),
+            rx.cond(s.can_bulk_enroll, rx.button(
+                rx.icon("user-plus", size=16), "Enroll ", s.import_to_enroll, rx.cond(s.import_to_enroll == 1, " person", " people"),
+                on_click=s.start_bulk_enroll, loading=s.importing, id="import-commit",
+            )),
+            justify="end",
+            spacing="3",
+            wrap="wrap",
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _import_dialog() -> rx.Component:
+    s = CourseLearnersState
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button(rx.icon("file-up", size=16), "Enroll from CSV", variant="soft", id="import-open")),
+        rx.dialog.content(
+            rx.hstack(
+                rx.dialog.title("Enroll from a CSV file", margin="0"),
+                rx.spacer(),
+                rx.dialog.close(rx.icon_button(rx.icon("x", size=16), variant="ghost", color_scheme="gray", aria_label="Close")),
+                align="center",
+                width="100%",
+                margin_bottom="8px",
+            ),
+            # Reflex's dialog description takes no text props: the span carries them.
+            rx.dialog.description(
+                rx.text.span("A header line with a column named ", rx.code("email"), ", then one person per line; other columns are ignored. "
+                             "Nobody is enrolled unless every line is right.", size="2", color_scheme="gray"),
+                margin_bottom="16px",
+            ),
+            rx.cond(s.import_checked, _import_preview(), csv_drop_zone(UPLOAD_ID, s.handle_import_upload)),
+            max_width="720px",
+        ),
+        open=s.import_open,
+        on_open_change=s.set_import_open,
+    )
+
+
 @page("/teach/courses/[course_id]/learners", "Learners", permission="courses.teach", on_load=CourseLearnersState.load)
 def course_learners() -> rx.Component:
     s = CourseLearnersState
@@ -119,7 +251,11 @@ def course_learners() -> rx.Component:
         rx.vstack(
             rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Course editor", size="2"), spacing="1", align="center"),
                     href="/teach/courses/" + s.course_ref, color=rx.color("gray", 11)),
-            page_header("Learners", s.course_title, rx.cond(s.can_edit & (s.visibility == "published"), _enroll_dialog())),
+            page_header(
+                "Learners", s.course_title,
+                rx.cond(s.rows.length() > 0, rx.button(rx.icon("file-down", size=16), "Download CSV", variant="soft", color_scheme="gray", on_click=s.export_roster, id="roster-export")),
+                rx.cond(s.can_edit & (s.visibility == "published"), rx.fragment(_import_dialog(), _enroll_dialog())),
+            ),
             rx.cond(
                 s.rows.length() > 0,
                 rx.vstack(

@@ -54,6 +54,7 @@ class CatalogRow:
     tags: list[str]
     status: str  # not_enrolled | enrolled | completed
     percent: int  # progress of the active run (100 when completed)
+    cover_image_path: str | None = None
 
 
 @dataclass
@@ -117,6 +118,7 @@ class CoursePage:
     needs: EnrollmentNeeds
     run: CurrentRun | None
     timezone: str
+    cover_image_path: str | None = None
 
 
 @dataclass
@@ -218,7 +220,7 @@ def _rows(session: Session, actor: Actor, courses: list[Course], now: datetime) 
         run = runs.get(c.id)
         status = NOT_ENROLLED if run is None else (ENROLLED if run.status == "active" else COMPLETED)
         rows.append(CatalogRow(c.id, c.title, c.summary, c.category, c.language, c.estimated_minutes, tags.get(c.id, []),
-                               status, percents.get(run.id, 0) if run else 0))
+                               status, percents.get(run.id, 0) if run else 0, c.cover_image_path))
     return rows
 
 
@@ -325,6 +327,7 @@ def course_page(session: Session, actor: Actor, course_id, *, now: datetime | No
         course.id, course.title, course.summary, course.category, course.language, LANGUAGES.get(course.language, course.language),
         course.estimated_minutes, _tags_of(session, [course.id]).get(course.id, []), len(modules), len(lessons),
         course.access_days, list(outline.values()), list(instructors), needs, current, user.timezone if user else "UTC",
+        course.cover_image_path,
     )
 
 

@@ -1,5 +1,6 @@
 """Course authoring: the course's settings, its modules and lessons, prerequisites, drip
-release, course staff, publishing and copies.
+release, course staff, publishing, and descriptions of a course without database ids (what
+copies and course archives are built from).
 
 Who may do what (checked here, once):
 - creating a course needs the global permission "courses.create"; the creator becomes the
@@ -14,12 +15,13 @@ their role on the course: course roles are not global permissions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import Text, cast, delete, func
 from sqlmodel import Session, select
 
 from lms_app.lessons import registry
@@ -35,13 +37,14 @@ from lms_app.models import (
     Module,
     ModulePrerequisite,
     User,
+    UserRole,
     utcnow,
 )
 from lms_app.models.catalog import COMPLETION_RULES, STAFF_ROLES, VISIBILITIES
-from lms_app.services import audit
+from lms_app.services import audit, storage
 from lms_app.services.errors import Conflict, Invalid, NotFound, PermissionDenied
 from lms_app.services.passwords import hash_password
-from lms_app.services.permissions import Actor, require
+from lms_app.services.permissions import Actor, holders_of, require
 
 MAX_TITLE = 200
 MAX_SUMMARY = 5000
@@ -256,6 +259,71 @@ def _minutes(value: Any, what: str = "estimated time") -> int:
     return minutes
 
 
+def _clean_summary(summary: str | None) -> str:
+    summary = (summary or "").strip()
+    if len(summary) > MAX_SUMMARY:
+        raise Invalid(f"The summary must have at most {MAX_SUMMARY} characters.")
+    return summary
+
+
+def _clean_category(category: str | None) -> str:
+    category = " ".join((category or "").split())
+    if len(category) > 100:
+        raise Invalid("The category must have at most 100 characters.")
+    return category
+
+
+def _clean_cover_path(path: str | None) -> str | None:
+    path = (path or "").strip() or None
+    if path and (path.startswith(("/", "\\")) or ".." in path.replace("\\", "/").split("/") or len(path) > 500):
+        raise Invalid("The cover image path is not valid.")
+    return path
+
+
+def _language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise Invalid("Choose one of the offered languages.")
+    return language
+
+
+def _completion_rule(rule: str) -> str:
+    if rule not in COMPLETION_RULES:
+        raise Invalid("Choose how the course is completed: all required lessons, chosen lessons or a final assessment.")
+    return rule
+
+
+def _access_days(days: Any) -> int | None:
+    """How many days access lasts after enrolling (None, "" or 0: no end)."""
+    if days in (None, "", 0):
+        return None
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise Invalid("The access period must be a whole number of days.") from None
+    if not 1 <= days <= MAX_RELEASE_DAYS:
+        raise Invalid(f"The access period must be between 1 and {MAX_RELEASE_DAYS} days.")
+    return days
+
+
+def _release(available_on: date | None, days_after_enrollment: Any) -> tuple[date | None, int | None]:
+    """A drip-release rule, checked: on a date, or some days after enrolling, or neither (open at once)."""
+    if available_on is not None and days_after_enrollment is not None:
+        raise Invalid("Open it either on a date or some days after enrolling, not both.")
+    if available_on is not None and not isinstance(available_on, date):
+        raise Invalid("The opening date is not a date.")
+    if isinstance(available_on, datetime):
+        available_on = available_on.date()
+    if days_after_enrollment is not None:
+        try:
+            days_after_enrollment = int(days_after_enrollment)
+        except (TypeError, ValueError):
+            raise Invalid("The days after enrolling must be a whole number.") from None
+        if not 0 <= days_after_enrollment <= MAX_RELEASE_DAYS:
+            raise Invalid(f"The days after enrolling must be between 0 and {MAX_RELEASE_DAYS}.")
+        days_after_enrollment = days_after_enrollment or None
+    return available_on, days_after_enrollment
+
+
 def _set_tags(session: Session, course: Course, tags: list[str]) -> None:
     session.execute(delete(CourseTag).where(CourseTag.course_id == course.id))
     session.add_all(CourseTag(org_id=course.org_id, course_id=course.id, tag=t) for t in tags)
@@ -298,24 +366,29 @@ def _check_no_prerequisite_loop(
 ) -> None:
     """Refuse prerequisites that nobody could ever satisfy: a loop of lessons, of modules, or
     of both (a lesson of module A requiring a lesson of B while B requires A)."""
-    modules = {m.id: m for m in modules_of(session, course_id)}
+    module_titles = {m.id: m.title for m in modules_of(session, course_id)}
     lessons = lessons_of(session, course_id)
-    by_id = {lesson.id: lesson for lesson in lessons}
     if module_edges is None:
         module_edges = {}
-        for mid, req in session.exec(select(ModulePrerequisite.module_id, ModulePrerequisite.requires_module_id).where(ModulePrerequisite.module_id.in_(modules))).all():
+        for mid, req in session.exec(select(ModulePrerequisite.module_id, ModulePrerequisite.requires_module_id).where(ModulePrerequisite.module_id.in_(module_titles))).all():
             module_edges.setdefault(mid, set()).add(req)
     if lesson_edges is None:
         lesson_edges = {}
-        for lid, req in session.exec(select(LessonPrerequisite.lesson_id, LessonPrerequisite.requires_lesson_id).where(LessonPrerequisite.lesson_id.in_(by_id))).all():
+        for lid, req in session.exec(select(LessonPrerequisite.lesson_id, LessonPrerequisite.requires_lesson_id).where(LessonPrerequisite.lesson_id.in_([lesson.id for lesson in lessons]))).all():
             lesson_edges.setdefault(lid, set()).add(req)
+    _refuse_prerequisite_loops(module_titles, lessons, lesson_edges, module_edges)
 
+
+def _refuse_prerequisite_loops(module_titles: dict, lessons: list, lesson_edges: dict, module_edges: dict) -> None:
+    """The loop check itself, on ids of any kind (database ids, or an archive's references):
+    `lessons` have `id`, `module_id`, `title` and `required`."""
+    by_id = {lesson.id: lesson for lesson in lessons}
     cycle = _find_cycle(module_edges)
     if cycle:
-        names = " → ".join(f"“{modules[m].title}”" for m in cycle if m in modules)
+        names = " → ".join(f"“{module_titles[m]}”" for m in cycle if m in module_titles)
         raise Invalid(f"That would make a loop of prerequisites nobody could finish: {names}.")
 
-    in_module: dict[int, list[Lesson]] = {}
+    in_module: dict = {}
     for lesson in lessons:
         in_module.setdefault(lesson.module_id, []).append(lesson)
     combined: dict[int, set[int]] = {lid: set(reqs) for lid, reqs in lesson_edges.items()}
@@ -374,46 +447,26 @@ def update_course(session: Session, actor: Actor, course_id: int, **changes: Any
     if "title" in changes:
         course.title = _clean_title(changes["title"], "course")
     if "summary" in changes:
-        summary = (changes["summary"] or "").strip()
-        if len(summary) > MAX_SUMMARY:
-            raise Invalid(f"The summary must have at most {MAX_SUMMARY} characters.")
-        course.summary = summary
+        course.summary = _clean_summary(changes["summary"])
     if "cover_image_path" in changes:
-        path = (changes["cover_image_path"] or "").strip() or None
-        if path and (path.startswith(("/", "\\")) or ".." in path.replace("\\", "/").split("/") or len(path) > 500):
-            raise Invalid("The cover image path is not valid.")
-        course.cover_image_path = path
+        path = _clean_cover_path(changes["cover_image_path"])
+        replaced, course.cover_image_path = course.cover_image_path, path
+        if replaced and replaced != path:
+            forget_unused_files(session, course.org_id, [replaced])
     if "category" in changes:
-        category = " ".join((changes["category"] or "").split())
-        if len(category) > 100:
-            raise Invalid("The category must have at most 100 characters.")
-        course.category = category
+        course.category = _clean_category(changes["category"])
     if "tags" in changes:
         _set_tags(session, course, _clean_tags(changes["tags"]))
     if "language" in changes:
-        if changes["language"] not in LANGUAGES:
-            raise Invalid("Choose one of the offered languages.")
-        course.language = changes["language"]
+        course.language = _language(changes["language"])
     if "estimated_minutes" in changes:
         course.estimated_minutes = _minutes(changes["estimated_minutes"])
     if "self_enrollment" in changes:
         course.self_enrollment = bool(changes["self_enrollment"])
     if "access_days" in changes:
-        days = changes["access_days"]
-        if days in (None, "", 0):
-            course.access_days = None
-        else:
-            try:
-                days = int(days)
-            except (TypeError, ValueError):
-                raise Invalid("The access period must be a whole number of days.") from None
-            if not 1 <= days <= MAX_RELEASE_DAYS:
-                raise Invalid(f"The access period must be between 1 and {MAX_RELEASE_DAYS} days.")
-            course.access_days = days
+        course.access_days = _access_days(changes["access_days"])
     if "completion_rule" in changes:
-        if changes["completion_rule"] not in COMPLETION_RULES:
-            raise Invalid("Choose how the course is completed: all required lessons, chosen lessons or a final assessment.")
-        course.completion_rule = changes["completion_rule"]
+        course.completion_rule = _completion_rule(changes["completion_rule"])
     if "required_course_id" in changes:
         course.required_course_id = _required_course(session, actor, course, changes["required_course_id"])
     _touch(session, course)
@@ -564,9 +617,24 @@ def delete_module(session: Session, actor: Actor, module_id: int) -> None:
     session.flush()
 
 
+def forget_unused_files(session: Session, org_id: int, file_paths: list[str]) -> None:
+    """Delete, once the transaction commits, the stored files that no lesson and no course
+    cover points to any more (a copy of a course shares its files with the original)."""
+    paths = {p for p in file_paths if p}
+    if not paths:
+        return
+    session.flush()
+    content = cast(Lesson.content, Text)
+    used = {p for p in paths if session.exec(select(Lesson.id).where(Lesson.org_id == org_id, content.contains(p, autoescape=True)).limit(1)).first()}
+    used |= set(session.exec(select(Course.cover_image_path).where(Course.org_id == org_id, Course.cover_image_path.in_(paths))).all())
+    storage.remove_after_commit(session, sorted(paths - used))
+
+
 def _delete_lessons(session: Session, lesson_ids: list[int]) -> None:
     if not lesson_ids:
         return
+    lessons = session.exec(select(Lesson.org_id, Lesson.content).where(Lesson.id.in_(lesson_ids))).all()
+    stored = [path for _, content in lessons for path in registry.stored_files(content)]
     # Explicit deletes: SQLite enforces ON DELETE only with its pragma, and the ORM must not
     # try to null these columns first.
     session.execute(Enrollment.__table__.update().where(Enrollment.last_lesson_id.in_(lesson_ids)).values(last_lesson_id=None))
@@ -574,6 +642,8 @@ def _delete_lessons(session: Session, lesson_ids: list[int]) -> None:
     session.execute(delete(LessonPrerequisite).where(LessonPrerequisite.lesson_id.in_(lesson_ids) | LessonPrerequisite.requires_lesson_id.in_(lesson_ids)))
     session.execute(delete(Lesson).where(Lesson.id.in_(lesson_ids)))
     session.expire_all()
+    if lessons:
+        forget_unused_files(session, lessons[0][0], stored)
 
 
 def move_module(session: Session, actor: Actor, module_id: int, direction: str) -> None:
@@ -655,7 +725,9 @@ def update_lesson(
         if content is _UNSET:
             content = {}
     if content is not _UNSET:
+        replaced = set(registry.stored_files(lesson.content))
         lesson.content = _content(lesson.kind, content)
+        forget_unused_files(session, lesson.org_id, sorted(replaced - set(registry.stored_files(lesson.content))))
     if required is not _UNSET:
         lesson.required = bool(required)
     if counts_for_completion is not _UNSET:
@@ -666,7 +738,23 @@ def update_lesson(
     session.add(lesson)
     _touch(session, course)
     session.flush()
+    if content is not _UNSET:
+        from lms_app.services import live_sessions  # it builds on this module
+
+        # More seats at a live session go to the people waiting.
+        live_sessions.capacity_changed(session, lesson)
     return lesson
+
+
+def set_lesson_text(session: Session, actor: Actor, lesson_id: int, markdown: str) -> Lesson:
+    """Save a text lesson's Markdown. Its uploaded images stay while the text shows them; an
+    image taken out of the text is deleted once the change is saved."""
+    lesson, _ = _lesson(session, actor, lesson_id)
+    if lesson.kind != "text":
+        raise Invalid("Only text lessons hold Markdown.")
+    markdown = str(markdown or "")
+    images = [i for i in (lesson.content or {}).get("images", []) if registry.image_url(lesson.id, i["id"]) in markdown]
+    return update_lesson(session, actor, lesson.id, content={"markdown": markdown, **({"images": images} if images else {})})
 
 
 def delete_lesson(session: Session, actor: Actor, lesson_id: int) -> None:
@@ -772,22 +860,7 @@ def set_release(
     if (module_id is None) == (lesson_id is None):
         raise Invalid("Set the release of one module or one lesson.")
     target, course = _module(session, actor, module_id) if module_id is not None else _lesson(session, actor, lesson_id)
-    if available_on is not None and days_after_enrollment is not None:
-        raise Invalid("Open it either on a date or some days after enrolling, not both.")
-    if available_on is not None and not isinstance(available_on, date):
-        raise Invalid("The opening date is not a date.")
-    if isinstance(available_on, datetime):
-        available_on = available_on.date()
-    if days_after_enrollment is not None:
-        try:
-            days_after_enrollment = int(days_after_enrollment)
-        except (TypeError, ValueError):
-            raise Invalid("The days after enrolling must be a whole number.") from None
-        if not 0 <= days_after_enrollment <= MAX_RELEASE_DAYS:
-            raise Invalid(f"The days after enrolling must be between 0 and {MAX_RELEASE_DAYS}.")
-        days_after_enrollment = days_after_enrollment or None
-    target.available_on = available_on
-    target.available_after_days = days_after_enrollment
+    target.available_on, target.available_after_days = _release(available_on, days_after_enrollment)
     session.add(target)
     _touch(session, course)
     session.flush()
@@ -805,6 +878,8 @@ def add_staff(session: Session, actor: Actor, course_id: int, user_id: int, role
         raise NotFound("That person does not exist.")
     if not user.is_active:
         raise Invalid(f"{user.name}'s account is deactivated.")
+    if session.exec(holders_of("courses.teach").where(UserRole.user_id == user.id)).first() is None:
+        raise Invalid(f"{user.name} has no role that teaches courses: an admin gives them one first.")
     row = session.exec(select(CourseStaff).where(CourseStaff.course_id == course.id, CourseStaff.user_id == user.id)).first()
     if row is not None and row.role == role:
         raise Conflict(f"{user.name} is already an {role} of this course.")
@@ -818,6 +893,31 @@ def add_staff(session: Session, actor: Actor, course_id: int, user_id: int, role
     session.flush()
     audit.record(session, actor, "course.staff_added" if before is None else "course.staff_changed", target_type="course",
                  target_id=course.id, target_label=course.title, before=before, after={"person": user.email, "role": role})
+
+
+def staff_candidates(session: Session, actor: Actor, course_id: int, query: str, *, limit: int = 8) -> list[StaffMember]:
+    """For the editor's "Add to the teaching team": active people of the organization who may
+    teach (a role with "courses.teach") and have no role on this course yet, by name or email."""
+    course = authored_course(session, actor, course_id)
+    words = (query or "").strip().lower()[:100]
+    if not words:
+        return []
+    pattern = f"%{words}%"
+    on_course = select(CourseStaff.user_id).where(CourseStaff.course_id == course.id)
+    rows = session.exec(
+        select(User.id, User.name, User.email).where(
+            User.org_id == actor.org_id, User.is_active, User.id.in_(holders_of("courses.teach")), User.id.not_in(on_course),
+            func.lower(User.name).like(pattern) | func.lower(User.email).like(pattern),
+        ).order_by(func.lower(User.name)).limit(limit)).all()
+    return [StaffMember(uid, name, email, "") for uid, name, email in rows]
+
+
+def required_course_options(session: Session, actor: Actor, course_id: int) -> list[tuple[int, str]]:
+    """The courses this one may require first: the organization's other courses, not archived."""
+    course = staffed_course(session, actor, course_id)
+    return [tuple(row) for row in session.exec(
+        select(Course.id, Course.title).where(Course.org_id == course.org_id, Course.id != course.id, Course.visibility != "archived")
+        .order_by(func.lower(Course.title))).all()]
 
 
 def _keep_an_instructor(session: Session, course: Course, row: CourseStaff, new_role: str | None) -> None:
@@ -850,50 +950,226 @@ def list_staff(session: Session, course_id: int) -> list[StaffMember]:
     return [StaffMember(*r) for r in rows]
 
 
+# --- descriptions: a course without database ids (copies, archives) -------------------------
+
+@dataclass
+class LessonDescription:
+    key: str  # a reference unique within the course, named by prerequisites
+    title: str
+    kind: str
+    content: dict[str, Any] = field(default_factory=dict)
+    required: bool = True
+    counts_for_completion: bool = False
+    available_on: date | None = None
+    available_after_days: int | None = None
+    estimated_minutes: int = 0
+    requires: list[str] = field(default_factory=list)  # keys of lessons
+
+
+@dataclass
+class ModuleDescription:
+    key: str
+    title: str
+    available_on: date | None = None
+    available_after_days: int | None = None
+    requires: list[str] = field(default_factory=list)  # keys of modules
+    lessons: list[LessonDescription] = field(default_factory=list)
+
+
+@dataclass
+class CourseDescription:
+    """A course's settings and structure, prerequisites by key rather than database id: what a
+    copy is built from and what an archive carries."""
+
+    title: str
+    summary: str = ""
+    category: str = ""
+    tags: list[str] = field(default_factory=list)
+    language: str = "en"
+    estimated_minutes: int = 0
+    self_enrollment: bool = False
+    access_days: int | None = None
+    completion_rule: str = "all_required"
+    modules: list[ModuleDescription] = field(default_factory=list)
+    # Kept by a copy in the same organization; an archive carries none of them.
+    cover_image_path: str | None = None
+    enrollment_key_hash: str | None = None
+    required_course_id: int | None = None
+
+
+@dataclass
+class BuiltCourse:
+    course: Course
+    lessons: dict[str, Lesson]  # by the description's keys
+
+
+def _prerequisites_of(session: Session, module_ids: list[int], lesson_ids: list[int]) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """What these modules and these lessons require: {module id: [module ids]}, {lesson id: [lesson ids]}."""
+    module_requires: dict[int, list[int]] = {}
+    for mid, req in session.exec(select(ModulePrerequisite.module_id, ModulePrerequisite.requires_module_id).where(ModulePrerequisite.module_id.in_(module_ids or [0])).order_by(ModulePrerequisite.id)).all():
+        module_requires.setdefault(mid, []).append(req)
+    lesson_requires: dict[int, list[int]] = {}
+    for lid, req in session.exec(select(LessonPrerequisite.lesson_id, LessonPrerequisite.requires_lesson_id).where(LessonPrerequisite.lesson_id.in_(lesson_ids or [0])).order_by(LessonPrerequisite.id)).all():
+        lesson_requires.setdefault(lid, []).append(req)
+    return module_requires, lesson_requires
+
+
+def describe_course(session: Session, course: Course) -> CourseDescription:
+    """The course as a description: modules and lessons in outline order, keyed m1, m2… and
+    l1, l2… The caller has checked who may read it."""
+    modules = modules_of(session, course.id)
+    lessons = lessons_of(session, course.id)
+    module_requires, lesson_requires = _prerequisites_of(session, [m.id for m in modules], [lesson.id for lesson in lessons])
+    module_keys = {m.id: f"m{n}" for n, m in enumerate(modules, 1)}
+    lesson_keys = {lesson.id: f"l{n}" for n, lesson in enumerate(lessons, 1)}
+    described = {
+        m.id: ModuleDescription(module_keys[m.id], m.title, m.available_on, m.available_after_days,
+                                [module_keys[r] for r in module_requires.get(m.id, [])])
+        for m in modules
+    }
+    for lesson in lessons:
+        described[lesson.module_id].lessons.append(LessonDescription(
+            lesson_keys[lesson.id], lesson.title, lesson.kind, dict(lesson.content or {}), lesson.required,
+            lesson.counts_for_completion, lesson.available_on, lesson.available_after_days, lesson.estimated_minutes,
+            [lesson_keys[r] for r in lesson_requires.get(lesson.id, [])],
+        ))
+    return CourseDescription(
+        course.title, course.summary, course.category, course_tags(session, course.id), course.language,
+        course.estimated_minutes, course.self_enrollment, course.access_days, course.completion_rule,
+        list(described.values()), course.cover_image_path, course.enrollment_key_hash, course.required_course_id,
+    )
+
+
+@contextmanager
+def _about(where: str) -> Iterator[None]:
+    """Say which module or lesson a refusal is about."""
+    try:
+        yield
+    except Invalid as exc:
+        raise Invalid(f"{where}: {exc.message}") from None
+
+
+def _unique_keys(keys: list[str], what: str) -> set[str]:
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            raise Invalid(f"Two {what}s have the key “{key}”: each needs its own.")
+        seen.add(key)
+    return seen
+
+
+def _references(requires: list[str], known: set[str], own: str, what: str) -> list[str]:
+    for key in requires:
+        if key == own:
+            raise Invalid(f"A {what} cannot require itself.")
+        if key not in known:
+            raise Invalid(f"it requires “{key}”, which is not a {what} of this course.")
+    return list(dict.fromkeys(requires))
+
+
+@dataclass
+class _Node:
+    """A described lesson, as the prerequisite loop check sees it."""
+
+    id: str
+    module_id: str
+    title: str
+    required: bool
+
+
+def _checked(d: CourseDescription) -> CourseDescription:
+    """The description cleaned like the editor cleans each change, checked whole: Invalid names
+    the module or lesson at fault."""
+    module_keys = _unique_keys([m.key for m in d.modules], "module")
+    lesson_keys = _unique_keys([lesson.key for m in d.modules for lesson in m.lessons], "lesson")
+    modules: list[ModuleDescription] = []
+    for number, m in enumerate(d.modules, 1):
+        with _about(f"Module “{m.title}”" if m.title else f"Module {number}"):
+            module = ModuleDescription(m.key, _clean_title(m.title, "module"), *_release(m.available_on, m.available_after_days),
+                                       _references(m.requires, module_keys, m.key, "module"))
+        for place, lesson in enumerate(m.lessons, 1):
+            with _about(f"Lesson “{lesson.title}” in module “{module.title}”" if lesson.title else f"Lesson {place} in module “{module.title}”"):
+                module.lessons.append(LessonDescription(
+                    lesson.key, _clean_title(lesson.title, "lesson"), lesson.kind, _content(lesson.kind, lesson.content),
+                    bool(lesson.required), bool(lesson.counts_for_completion), *_release(lesson.available_on, lesson.available_after_days),
+                    _minutes(lesson.estimated_minutes), _references(lesson.requires, lesson_keys, lesson.key, "lesson"),
+                ))
+        modules.append(module)
+    nodes = [_Node(lesson.key, m.key, lesson.title, lesson.required) for m in modules for lesson in m.lessons]
+    _refuse_prerequisite_loops(
+        {m.key: m.title for m in modules}, nodes,
+        {lesson.key: set(lesson.requires) for m in modules for lesson in m.lessons if lesson.requires},
+        {m.key: set(m.requires) for m in modules if m.requires},
+    )
+    with _about("The course's settings"):
+        return CourseDescription(
+            _clean_title(d.title, "course"), _clean_summary(d.summary), _clean_category(d.category), _clean_tags(d.tags),
+            _language(d.language), _minutes(d.estimated_minutes), bool(d.self_enrollment), _access_days(d.access_days),
+            _completion_rule(d.completion_rule), modules, _clean_cover_path(d.cover_image_path), d.enrollment_key_hash,
+            d.required_course_id,
+        )
+
+
+def create_course_from(session: Session, actor: Actor, description: CourseDescription) -> BuiltCourse:
+    """A new draft course built from a description (a copy, an imported archive); the actor
+    needs "courses.create" and becomes its instructor. The description is checked whole before
+    anything is written."""
+    require(actor, "courses.create")
+    d = _checked(description)
+    course = Course(
+        org_id=actor.org_id, title=d.title, summary=d.summary, cover_image_path=d.cover_image_path, category=d.category,
+        language=d.language, estimated_minutes=d.estimated_minutes, self_enrollment=d.self_enrollment,
+        enrollment_key_hash=d.enrollment_key_hash, access_days=d.access_days, completion_rule=d.completion_rule,
+        created_by_id=actor.user_id,
+    )
+    session.add(course)
+    session.flush()
+    if d.required_course_id:
+        course.required_course_id = _required_course(session, actor, course, d.required_course_id)
+    _set_tags(session, course, d.tags)
+    session.add(CourseStaff(org_id=course.org_id, course_id=course.id, user_id=actor.user_id, role="instructor"))
+    modules = {
+        m.key: Module(org_id=course.org_id, course_id=course.id, position=position, title=m.title,
+                      available_on=m.available_on, available_after_days=m.available_after_days)
+        for position, m in enumerate(d.modules)
+    }
+    session.add_all(modules.values())
+    session.flush()
+    lessons = {
+        lesson.key: Lesson(
+            org_id=course.org_id, course_id=course.id, module_id=modules[m.key].id, position=position, title=lesson.title,
+            kind=lesson.kind, content=lesson.content, required=lesson.required, counts_for_completion=lesson.counts_for_completion,
+            available_on=lesson.available_on, available_after_days=lesson.available_after_days, estimated_minutes=lesson.estimated_minutes,
+        )
+        for m in d.modules for position, lesson in enumerate(m.lessons)
+    }
+    session.add_all(lessons.values())
+    session.flush()
+    for lesson in lessons.values():
+        if lesson.content.get("images"):
+            lesson.content = registry.relink_images(lesson.content, lesson.id)
+    session.add_all(ModulePrerequisite(module_id=modules[m.key].id, requires_module_id=modules[r].id) for m in d.modules for r in m.requires)
+    session.add_all(LessonPrerequisite(lesson_id=lessons[lesson.key].id, requires_lesson_id=lessons[r].id)
+                    for m in d.modules for lesson in m.lessons for r in lesson.requires)
+    session.flush()
+    return BuiltCourse(course, lessons)
+
+
 # --- copies and the outline ---------------------------------------------------------------
 
 def copy_course(session: Session, actor: Actor, course_id: int, title: str | None = None) -> Course:
     """A new draft with the same settings, structure, content, prerequisites and release rules
     (not its staff, learners or progress); the one copying becomes its instructor. Needs
-    "courses.create" and a staff role on the original (or "courses.manage")."""
+    "courses.create" and a staff role on the original (or "courses.manage"). Files (lessons',
+    cover) are shared with the original, not duplicated."""
     require(actor, "courses.create")
     source = staffed_course(session, actor, course_id)
-    copy = Course(
-        org_id=source.org_id, title=_clean_title(title or f"Copy of {source.title}"[:MAX_TITLE], "course"),
-        summary=source.summary, cover_image_path=source.cover_image_path, category=source.category,
-        language=source.language, estimated_minutes=source.estimated_minutes, self_enrollment=source.self_enrollment,
-        enrollment_key_hash=source.enrollment_key_hash, access_days=source.access_days,
-        completion_rule=source.completion_rule, required_course_id=source.required_course_id, created_by_id=actor.user_id,
-    )
-    session.add(copy)
-    session.flush()
-    _set_tags(session, copy, course_tags(session, source.id))
-    session.add(CourseStaff(org_id=copy.org_id, course_id=copy.id, user_id=actor.user_id, role="instructor"))
-    module_map: dict[int, int] = {}
-    lesson_map: dict[int, int] = {}
-    for module in modules_of(session, source.id):
-        new = Module(org_id=copy.org_id, course_id=copy.id, position=module.position, title=module.title,
-                     available_on=module.available_on, available_after_days=module.available_after_days)
-        session.add(new)
-        session.flush()
-        module_map[module.id] = new.id
-    for lesson in lessons_of(session, source.id):
-        new = Lesson(
-            org_id=copy.org_id, course_id=copy.id, module_id=module_map[lesson.module_id], position=lesson.position,
-            title=lesson.title, kind=lesson.kind, content=dict(lesson.content), required=lesson.required,
-            counts_for_completion=lesson.counts_for_completion, available_on=lesson.available_on,
-            available_after_days=lesson.available_after_days, estimated_minutes=lesson.estimated_minutes,
-        )
-        session.add(new)
-        session.flush()
-        lesson_map[lesson.id] = new.id
-    for mid, req in session.exec(select(ModulePrerequisite.module_id, ModulePrerequisite.requires_module_id).where(ModulePrerequisite.module_id.in_(module_map or [0]))).all():
-        session.add(ModulePrerequisite(module_id=module_map[mid], requires_module_id=module_map[req]))
-    for lid, req in session.exec(select(LessonPrerequisite.lesson_id, LessonPrerequisite.requires_lesson_id).where(LessonPrerequisite.lesson_id.in_(lesson_map or [0]))).all():
-        session.add(LessonPrerequisite(lesson_id=lesson_map[lid], requires_lesson_id=lesson_map[req]))
-    session.flush()
+    description = describe_course(session, source)
+    description.title = title or f"Copy of {source.title}"[:MAX_TITLE]
+    copy = create_course_from(session, actor, description).course
     audit.record(session, actor, "course.copied", target_type="course", target_id=copy.id, target_label=copy.title,
-                 after={"from_course": source.id, "from_title": source.title, "modules": len(module_map), "lessons": len(lesson_map)})
+                 after={"from_course": source.id, "from_title": source.title, "modules": len(description.modules),
+                        "lessons": sum(len(m.lessons) for m in description.modules)})
     return copy
 
 
@@ -903,14 +1179,7 @@ def get_outline(session: Session, actor: Actor, course_id: int) -> CourseOutline
     course = staffed_course(session, actor, course_id)
     modules = modules_of(session, course.id)
     lessons = lessons_of(session, course.id)
-    module_ids = [m.id for m in modules]
-    lesson_ids = [lesson.id for lesson in lessons]
-    module_requires: dict[int, list[int]] = {}
-    for mid, req in session.exec(select(ModulePrerequisite.module_id, ModulePrerequisite.requires_module_id).where(ModulePrerequisite.module_id.in_(module_ids or [0])).order_by(ModulePrerequisite.id)).all():
-        module_requires.setdefault(mid, []).append(req)
-    lesson_requires: dict[int, list[int]] = {}
-    for lid, req in session.exec(select(LessonPrerequisite.lesson_id, LessonPrerequisite.requires_lesson_id).where(LessonPrerequisite.lesson_id.in_(lesson_ids or [0])).order_by(LessonPrerequisite.id)).all():
-        lesson_requires.setdefault(lid, []).append(req)
+    module_requires, lesson_requires = _prerequisites_of(session, [m.id for m in modules], [lesson.id for lesson in lessons])
     outline_modules = {
         m.id: ModuleOutline(m.id, m.position, m.title, m.available_on, m.available_after_days, module_requires.get(m.id, []))
         for m in modules

@@ -3,15 +3,21 @@ uses, with learners spread over not started, in progress and done."""
 
 from __future__ import annotations
 
+import io
+import struct
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
 from lms_app.models import User
-from lms_app.services import courses, enrollment, progress
+from lms_app.services import courses, enrollment, files, progress
 from lms_app.services.permissions import actor_for
+
+DEMO_FILES = Path(__file__).resolve().parent.parent / "data" / "demo"
 
 
 @dataclass
@@ -21,6 +27,7 @@ class DemoLesson:
     content: dict[str, Any]
     minutes: int = 5
     after_previous: bool = False  # locked until the lesson before it is done
+    upload: tuple[str, bytes] | None = None  # (file name, content) stored as the lesson's file
 
 
 @dataclass
@@ -40,6 +47,52 @@ class DemoCourse:
     modules: list[DemoModule]
     key: str | None = None
     access_days: int | None = None
+    cover: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None  # top and bottom colours
+    # A template stays a draft that its instructors copy to start a new course.
+    template: bool = False
+    co_instructors: list[str] = field(default_factory=list)
+
+
+def cover_png(top: tuple[int, int, int], bottom: tuple[int, int, int], width: int = 640, height: int = 360) -> bytes:
+    """A 16:9 cover image: a vertical gradient between two colours (PNG, no image library)."""
+    rows = []
+    for y in range(height):
+        t = y / (height - 1)
+        pixel = bytes(round(a + (b - a) * t) for a, b in zip(top, bottom))
+        rows.append(b"\x00" + pixel * width)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + chunk(b"IEND", b"")
+
+
+def text_pdf(title: str, lines: list[str]) -> bytes:
+    """A one-page PDF of a title and lines of text (Helvetica; Latin-1 text only)."""
+    def escape(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    body = [f"BT /F1 20 Tf 72 760 Td ({escape(title)}) Tj ET"]
+    body += [f"BT /F1 12 Tf 72 {720 - 22 * i} Td ({escape(line)}) Tj ET" for i, line in enumerate(lines)]
+    stream = "\n".join(body).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + obj + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
 
 
 def _text(title: str, markdown: str, minutes: int = 5, after_previous: bool = False) -> DemoLesson:
@@ -72,6 +125,8 @@ You will learn:
 2. how to listen before answering,
 3. what to do when something went wrong.
 """, 3),
+                    DemoLesson("A welcome from the team", "video", {"duration_seconds": 12}, 1,
+                               upload=("welcome.webm", (DEMO_FILES / "welcome.webm").read_bytes())),
                     DemoLesson("Our service promise", "link", {"url": "https://example.com/service-promise"}, 5),
                 ]),
                 DemoModule("Listening first", [
@@ -111,6 +166,7 @@ check: *"So the tent's zip broke on the second night, is that right?"*
 """, 8, after_previous=True),
                 ]),
             ],
+            cover=((59, 130, 246), (30, 58, 138)),
         ),
         DemoCourse(
             "Warehouse safety", "isaac@example.com",
@@ -139,12 +195,20 @@ ladder instead of leaning out.
 Stay on the marked walkways. Make eye contact with the driver before you cross, and never walk
 under a raised load.
 """, 6),
+                    DemoLesson("Forklift zone checklist", "file", {}, 4, upload=("forklift-zone-checklist.pdf", text_pdf(
+                        "Forklift zone checklist", [
+                            "1. Stay on the marked walkways.",
+                            "2. Make eye contact with the driver before you cross.",
+                            "3. Never walk under a raised load.",
+                            "4. Wear your high-visibility vest in the zone.",
+                            "5. Report spills and damaged racking at once.",
+                        ]))),
                     DemoLesson("Practical drill", "live_session", {
                         "starts_at": _live_session_start(), "duration_minutes": 90, "location": "Warehouse B, loading bay 2",
                     }, 90),
                 ]),
             ],
-            key="SAFE-2026", access_days=365,
+            key="SAFE-2026", access_days=365, cover=((234, 179, 8), (161, 98, 7)),
         ),
         DemoCourse(
             "Outdoor gear: product knowledge", "irene@example.com",
@@ -172,6 +236,25 @@ rating is for survival, not comfort. Recommend a bag rated 5 °C below the colde
 """, 8),
                 ]),
             ],
+            cover=((34, 197, 94), (21, 94, 63)),
+        ),
+        DemoCourse(
+            "Course template", "irene@example.com",
+            "Copy this course to start a new one: the usual structure, with notes on what goes where.",
+            "", [], 30,
+            [
+                DemoModule("Welcome", [
+                    _text("How this course works", "Say what learners will be able to do afterwards, how long it takes and how it is completed.", 3),
+                ]),
+                DemoModule("Learn", [
+                    _text("First topic", "One idea per lesson. Short paragraphs, a list or a table where it helps, an example from the job.", 8),
+                    _text("Second topic", "Build on the first lesson; link to the policy or the tool learners will use.", 8, after_previous=True),
+                ]),
+                DemoModule("Wrap-up", [
+                    _text("What to remember", "Three to five points to take away, and whom to ask.", 3),
+                ]),
+            ],
+            template=True, co_instructors=["isaac@example.com"],
         ),
     ]
 
@@ -189,14 +272,26 @@ def seed_demo_courses(session: Session, users: dict[str, User], learners: list[U
         for module_def in course_def.modules:
             module = courses.add_module(session, instructor, course.id, module_def.title)
             for lesson_def in module_def.lessons:
-                lesson = courses.add_lesson(session, instructor, module.id, lesson_def.title, lesson_def.kind, lesson_def.content,
-                                            estimated_minutes=lesson_def.minutes)
+                # A lesson with a file gets its content once the file is stored.
+                lesson = courses.add_lesson(session, instructor, module.id, lesson_def.title, lesson_def.kind,
+                                            {} if lesson_def.upload else lesson_def.content, estimated_minutes=lesson_def.minutes)
+                if lesson_def.upload:
+                    name, data = lesson_def.upload
+                    files.store_lesson_file(session, instructor, lesson.id, io.BytesIO(data), name)
+                    if lesson_def.content:
+                        courses.update_lesson(session, instructor, lesson.id, content={**lesson.content, **lesson_def.content})
                 if lesson_def.after_previous and lesson_ids:
                     courses.set_lesson_prerequisites(session, instructor, lesson.id, [lesson_ids[-1]])
                 lesson_ids.append(lesson.id)
         courses.update_course(session, instructor, course.id, self_enrollment=True, access_days=course_def.access_days)
+        if course_def.cover:
+            files.store_cover(session, instructor, course.id, io.BytesIO(cover_png(*course_def.cover)))
         if course_def.key:
             courses.set_enrollment_key(session, instructor, course.id, course_def.key)
+        for email in course_def.co_instructors:
+            courses.add_staff(session, instructor, course.id, users[email].id, "instructor")
+        if course_def.template:
+            continue
         courses.set_visibility(session, instructor, course.id, "published")
         built.append((course, course_def, lesson_ids))
 
@@ -217,9 +312,14 @@ def seed_demo_courses(session: Session, users: dict[str, User], learners: list[U
             actor = actor_for(session, learner)
             enrolled_at = start + timedelta(days=n)
             run = enrollment.self_enroll(session, actor, course.id, course_def.key, now=enrolled_at)
+            kinds = {lesson_id: lesson_def for lesson_id, lesson_def in zip(lesson_ids, (le for m in course_def.modules for le in m.lessons))}
             for step, lesson_id in enumerate(lesson_ids[:done]):
                 when = enrolled_at + timedelta(days=1 + step, hours=n)
                 progress.open_lesson(session, actor, run.id, lesson_id, now=when)
-                if not progress.mark_viewed(session, actor, run.id, lesson_id, now=when):
+                lesson_def = kinds[lesson_id]
+                if lesson_def.kind == "video":
+                    length = lesson_def.content["duration_seconds"]
+                    progress.record_video_watch(session, actor, run.id, lesson_id, [[0, length]], position=length, now=when)
+                elif not progress.mark_viewed(session, actor, run.id, lesson_id, now=when):
                     break  # a live session: staff record attendance
     session.flush()

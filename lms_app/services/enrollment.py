@@ -9,25 +9,37 @@ Who may do what: a learner enrolls themselves ("learning.view") in a published c
 allows it; the course's instructors and holders of "courses.manage" enroll others and
 withdraw anyone; a learner may withdraw from a run they joined themselves; the whole staff
 (assistants too) read the roster. Staff enrollments skip the enrollment key and the required
-course (staff decide who is ready).
+course (staff decide who is ready). Staff may also enroll a whole CSV file of emails, all
+rows or none. Wrong enrollment keys are recorded and a learner who keeps guessing waits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import delete, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from lms_app.models import Course, Department, Enrollment, Group, GroupMember, User, utcnow
-from lms_app.services import audit, progress
+from lms_app.models import Course, Department, Enrollment, EnrollmentKeyFailure, Group, GroupMember, User, utcnow
+from lms_app.services import audit, live_sessions, progress
+from lms_app.services.auth import normalize_email
 from lms_app.services.courses import can_author, get_course, staffed_course
-from lms_app.services.errors import Conflict, Invalid, NotFound, PermissionDenied
+from lms_app.services.csv_export import csv_text, in_batches
+from lms_app.services.csv_import import EXTRA_VALUES, EXTRA_VALUES_PROBLEM, email_problem, problems_summary, read_csv
+from lms_app.services.errors import Conflict, Invalid, NotFound, PermissionDenied, Throttled
 from lms_app.services.groups import department_outline, descendant_ids
 from lms_app.services.passwords import verify_password
 from lms_app.services.permissions import Actor, require
+
+# Enrollment-key guessing: this many wrong keys within the window, and the learner waits until
+# the oldest of them leaves it. Failures are kept a day (the sweep prunes them).
+KEY_TRIES = 5
+KEY_WINDOW = timedelta(minutes=15)
+KEY_FAILURES_KEPT = timedelta(days=1)
+BULK_COLUMNS = ("email",)
+ROSTER_COLUMNS = ("name", "email", "status", "enrolled_at", "progress_percent", "last_activity_at")
 
 
 @dataclass
@@ -84,6 +96,7 @@ def _expire(session: Session, enrollment: Enrollment) -> None:
     enrollment.ended_at = enrollment.expires_at
     session.add(enrollment)
     session.flush()
+    live_sessions.release_places(session, enrollment.user_id, enrollment.course_id)
     course = session.get(Course, enrollment.course_id)
     user = session.get(User, enrollment.user_id)
     audit.record(session, None, "enrollment.expired", target_type="enrollment", target_id=enrollment.id,
@@ -103,9 +116,23 @@ def _runs_before(session: Session, course_id: int, user_id: int) -> int:
     return session.exec(select(func.count(Enrollment.id)).where(Enrollment.course_id == course_id, Enrollment.user_id == user_id)).one()
 
 
+def _key_retry_at(session: Session, course_id: int, user_id: int, now: datetime) -> datetime | None:
+    """When a learner who typed KEY_TRIES wrong keys within KEY_WINDOW may try again (None: now)."""
+    recent = session.exec(
+        select(EnrollmentKeyFailure.at).where(
+            EnrollmentKeyFailure.course_id == course_id, EnrollmentKeyFailure.user_id == user_id, EnrollmentKeyFailure.at > now - KEY_WINDOW,
+        ).order_by(EnrollmentKeyFailure.at.desc()).limit(KEY_TRIES)
+    ).all()
+    return recent[-1] + KEY_WINDOW if len(recent) >= KEY_TRIES else None
+
+
 def self_enroll(session: Session, actor: Actor, course_id: int, key: str | None = None, *, now: datetime | None = None) -> Enrollment:
     """Join a published, self-enrollment course (with its key, after its required course).
-    Already enrolled: the current run is returned. After completing it: a new run (a retake)."""
+    Already enrolled: the current run is returned. After completing it: a new run (a retake).
+
+    A wrong key is recorded before Invalid is raised: the caller commits even then (as the
+    sign-in's caller does), or guessing would never slow down. After KEY_TRIES wrong keys in
+    KEY_WINDOW, Throttled is raised before the key is even checked (hashing is slow on purpose)."""
     require(actor, "learning.view")
     now = now or utcnow()
     course = get_course(session, actor, course_id)
@@ -119,10 +146,16 @@ def self_enroll(session: Session, actor: Actor, course_id: int, key: str | None 
     if not course.self_enrollment:
         raise PermissionDenied("Only the course's instructors can enroll people in this course.")
     if course.enrollment_key_hash:
+        retry_at = _key_retry_at(session, course.id, actor.user_id, now)
+        if retry_at is not None:
+            minutes = max(1, -(-int((retry_at - now).total_seconds()) // 60))
+            raise Throttled(f"Too many wrong keys. Try again in {minutes} minute{'s' if minutes != 1 else ''}.")
         key = (key or "").strip()
         if not key:
             raise Invalid("This course needs an enrollment key.")
         if not verify_password(course.enrollment_key_hash, key):
+            session.add(EnrollmentKeyFailure(course_id=course.id, user_id=actor.user_id, at=now))
+            session.flush()
             raise Invalid("That key is not right.")
     if course.required_course_id:
         required = session.get(Course, course.required_course_id)
@@ -245,6 +278,91 @@ def enroll_department(session: Session, actor: Actor, course_id: int, department
     return _enroll(session, actor, course, people, "department", now or utcnow(), label=dept.name)
 
 
+# --- bulk enrollment from a CSV file ---------------------------------------------------------
+
+@dataclass
+class BulkRow:
+    line: int
+    email: str
+    name: str  # the person's, when the email is someone's
+    outcome: str  # "enroll" | "already" (an active run: left as is) | "error"
+    problem: str = ""
+    user_id: int | None = None
+
+
+@dataclass
+class BulkPreview:
+    rows: list[BulkRow]
+    file_errors: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.rows if r.outcome == outcome)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and not self.file_errors and self.count("error") == 0
+
+    def messages(self) -> list[str]:
+        return self.file_errors + [f"line {r.line}: {r.problem}" for r in self.rows if r.outcome == "error"]
+
+
+def _person_problem(user: User | None) -> str:
+    if user is None:
+        return "nobody in the organization has this email"
+    if not user.is_active:
+        return f"{user.name}'s account is deactivated"
+    if user.pending_approval:
+        return f"{user.name}'s registration awaits approval"
+    return ""
+
+
+def _check_bulk(session: Session, actor: Actor, course: Course, csv_text: str, now: datetime) -> BulkPreview:
+    header, raw_rows, file_errors = read_csv(csv_text, BULK_COLUMNS, BULK_COLUMNS)
+    emails = sorted({normalize_email(raw.get("email", "")) for _, raw in raw_rows} - {""})
+    people: dict[str, User] = {}
+    for batch in in_batches(emails, 500):
+        people.update((u.email, u) for u in session.exec(select(User).where(User.org_id == actor.org_id, User.email.in_(batch))).all())
+    taking: set[int] = set()  # an active run whose access has not ended
+    for batch in in_batches([u.id for u in people.values()], 500):
+        taking.update(session.exec(select(Enrollment.user_id).where(
+            Enrollment.course_id == course.id, Enrollment.status == "active", Enrollment.user_id.in_(batch),
+            or_(Enrollment.expires_at.is_(None), Enrollment.expires_at > now))).all())
+    first_line: dict[str, int] = {}
+    rows: list[BulkRow] = []
+    for line, raw in raw_rows:
+        email = normalize_email(raw.get("email", ""))
+        user = people.get(email)
+        problem = email_problem(email, line, first_line) or _person_problem(user)
+        if raw.get(EXTRA_VALUES):
+            problem = EXTRA_VALUES_PROBLEM
+        outcome = "error" if problem else ("already" if user.id in taking else "enroll")
+        rows.append(BulkRow(line, email, user.name if user else "", outcome, problem, user.id if user else None))
+    return BulkPreview(rows, file_errors, [h for h in header if h and h not in BULK_COLUMNS])
+
+
+def preview_bulk_enrollment(session: Session, actor: Actor, course_id: int, csv_text: str, *, now: datetime | None = None) -> BulkPreview:
+    """Read a CSV of emails (a header line naming the `email` column; other columns are
+    ignored) and say, row by row, who will be enrolled, who already is and what is wrong.
+    Nothing is saved. Who may: the same as `enroll_users`."""
+    course = _enrolling_course(session, actor, course_id)
+    return _check_bulk(session, actor, course, csv_text, now or utcnow())
+
+
+def bulk_enroll(session: Session, actor: Actor, course_id: int, csv_text: str, *, now: datetime | None = None) -> EnrollCounts:
+    """Enroll everyone in the file (source "import"), or nobody when any row is wrong (raises
+    Invalid saying how many rows need fixing). The file is checked again: people may have
+    been deactivated or enrolled since the preview."""
+    course = _enrolling_course(session, actor, course_id)
+    now = now or utcnow()
+    preview = _check_bulk(session, actor, course, csv_text, now)
+    if not preview.ok:
+        wrong = preview.count("error")
+        what = f"{wrong} row{'s' if wrong != 1 else ''} need{'s' if wrong == 1 else ''} fixing" if wrong else "the file needs fixing"
+        raise Invalid(f"Nobody was enrolled: {what} ({problems_summary(preview.messages())}).")
+    return _enroll(session, actor, course, {r.user_id for r in preview.rows}, "import", now, label="CSV file")
+
+
 def unenroll(session: Session, actor: Actor, enrollment_id: int, reason: str = "", *, now: datetime | None = None) -> Enrollment:
     """Withdraw an active run: it stays as history (status "withdrawn") with its progress."""
     require(actor, None)
@@ -263,6 +381,7 @@ def unenroll(session: Session, actor: Actor, enrollment_id: int, reason: str = "
     enrollment.ended_at = now or utcnow()
     session.add(enrollment)
     session.flush()
+    live_sessions.release_places(session, enrollment.user_id, enrollment.course_id, now=enrollment.ended_at)
     user = session.get(User, enrollment.user_id)
     audit.record(session, actor, "enrollment.withdrawn", target_type="enrollment", target_id=enrollment.id,
                  target_label=f"{user.email if user else enrollment.user_id} in {course.title}",
@@ -308,6 +427,12 @@ def follow_groups(session: Session, group_ids: list[int] | None = None, *, now: 
     return total
 
 
+def prune_key_failures(session: Session, now: datetime | None = None) -> int:
+    """For the job runner: wrong enrollment keys older than a day no longer count. Returns how many were deleted."""
+    cutoff = (now or utcnow()) - KEY_FAILURES_KEPT
+    return session.execute(delete(EnrollmentKeyFailure).where(EnrollmentKeyFailure.at < cutoff)).rowcount
+
+
 def list_enrollments(session: Session, actor: Actor, user_id: int | None = None) -> list[EnrollmentRow]:
     """Every run of a learner (the actor's own by default; someone else's needs
     "courses.manage"), newest first, with progress."""
@@ -327,7 +452,25 @@ def list_enrollments(session: Session, actor: Actor, user_id: int | None = None)
 
 def roster(session: Session, actor: Actor, course_id: int, *, statuses: tuple[str, ...] = ("active", "completed")) -> list[RosterRow]:
     """The course's learners for its staff: who, since when, progress, last activity."""
+    return _roster_rows(session, staffed_course(session, actor, course_id), statuses)
+
+
+def export_roster_csv(session: Session, actor: Actor, course_id: int) -> tuple[str, int]:
+    """The roster as CSV for the course's staff (times in UTC), audited: it is personal data."""
     course = staffed_course(session, actor, course_id)
+
+    def when(moment: datetime | None) -> str:
+        return moment.isoformat(timespec="seconds") if moment else ""
+
+    text, count = csv_text(list(ROSTER_COLUMNS), (
+        [r.name, r.email, r.status, when(r.enrolled_at), r.percent, when(r.last_activity_at)]
+        for r in _roster_rows(session, course, ("active", "completed"))))
+    audit.record(session, actor, "roster.exported", target_type="course", target_id=course.id, target_label=course.title,
+                 after={"course": course.title, "count": count})
+    return text, count
+
+
+def _roster_rows(session: Session, course: Course, statuses: tuple[str, ...]) -> list[RosterRow]:
     rows = session.exec(
         select(Enrollment, User).join(User, User.id == Enrollment.user_id)
         .where(Enrollment.course_id == course.id, Enrollment.status.in_(statuses))

@@ -1,38 +1,38 @@
-"""Lesson files: the videos and documents instructors upload into video and file lessons.
+"""Uploaded files: the videos and documents of video and file lessons, the images of text
+lessons, and course covers.
 
-They are kept in the app's private storage (settings.PRIVATE_DIR/lessons/<course id>/<random
-name>), never under Reflex's public upload directory, and are read only through
-`lesson_file`, which checks who may read the lesson. The stored name is random: the name the
-instructor's file had is kept in the lesson's content, for the download only.
+They are kept in the app's private storage (settings.PRIVATE_DIR/lessons/<course id>/ and
+covers/<course id>/, under random names), never under Reflex's public upload directory, and
+are read only through this module, which checks who may read them. The name the instructor's
+file had is kept in the lesson's content, for the download only.
 
 What a file is, is decided by its first bytes, not by its name or the type the browser claims:
 a program or a web page renamed to .mp4 is refused.
 
 Who may do what: uploading needs the right to change the course (its instructors, or
-"courses.manage"); reading needs the course's staff, or a learner enrolled in the course whose
-lesson is open (not locked by a prerequisite or a release date).
+"courses.manage"); reading a lesson's file or image needs the course's staff, or a learner
+enrolled in the course whose lesson is open (not locked by a prerequisite or a release date);
+a cover shows to anyone who may see the course.
 """
 
 from __future__ import annotations
 
 import io
-import os
-import secrets
 import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from lms_app import settings
-from lms_app.models import Lesson, utcnow
-from lms_app.services import courses, progress
-from lms_app.services.errors import Invalid, NotFound, PermissionDenied
+from lms_app.lessons import registry
+from lms_app.models import Lesson
+from lms_app.services import courses, progress, storage
+from lms_app.services.errors import Invalid, NotFound
 from lms_app.services.permissions import Actor, require
 
-CHUNK = 1024 * 1024
 HEAD = 8192  # bytes read to recognise a file
 
 VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".ogv": "video/ogg"}
@@ -48,7 +48,9 @@ DOCUMENT_TYPES = {
     ".odp": "application/vnd.oasis.opendocument.presentation",
     ".txt": "text/plain; charset=utf-8",
 }
-MIME_TYPES = {**VIDEO_TYPES, **DOCUMENT_TYPES}
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".webp": "image/webp"}
+MAX_IMAGE_MB = 5
+MIME_TYPES = {**VIDEO_TYPES, **DOCUMENT_TYPES, **IMAGE_TYPES}
 
 NOT_A_VIDEO = "This file is not a video (MP4, WebM or Ogg)."
 NOT_A_DOCUMENT = "This kind of file is not accepted: upload a PDF, an image (PNG, JPEG), an Office document or plain text."
@@ -63,7 +65,7 @@ class StoredFile:
 
 
 @dataclass
-class LessonFile:
+class ServedFile:
     path: Path
     mime: str
     download_name: str
@@ -130,15 +132,24 @@ def _is_text(head: bytes) -> bool:
     return all(ch in "\t\r\n\f" or unicodedata.category(ch) != "Cc" for ch in text)
 
 
+def image_type(head: bytes) -> str | None:
+    """The extension of a PNG, JPEG or WebP image recognised by its first bytes, or None."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return ".png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return ".jpg"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return ".webp"
+    return None
+
+
 def document_type(head: bytes, stream: BinaryIO | None = None) -> str | None:
     """The extension of a document recognised by its first bytes (and, for a ZIP, its
     contents), or None."""
     if head.startswith(b"%PDF-"):
         return ".pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return ".png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return ".jpg"
+    if image_type(head) in (".png", ".jpg"):
+        return image_type(head)
     if head.startswith(b"PK\x03\x04"):
         return _zip_type(stream) if stream is not None else None
     if head and _is_text(head):
@@ -173,18 +184,16 @@ def _lesson_for_upload(session: Session, actor: Actor, lesson_id: int) -> Lesson
     return lesson
 
 
-def store_lesson_file(session: Session, actor: Actor, lesson_id: int, stream: BinaryIO, file_name: str | None) -> StoredFile:
-    """Keep an uploaded file as the lesson's video or document (the course's instructors only).
-
-    The type is checked by content (video: MP4, WebM, Ogg; file: PDF, PNG, JPEG, Office
-    documents, plain text) and the size against the kind's limit; the file is written under a
-    random name, then the lesson's content points to it. A file it replaces is deleted."""
-    lesson = _lesson_for_upload(session, actor, lesson_id)
-    limit = max_bytes(lesson.kind)
+def keep_lesson_file(course_id: int, kind: str, stream: BinaryIO, file_name: str | None) -> StoredFile:
+    """Check a file for a lesson of this kind (video: MP4, WebM, Ogg; file: PDF, PNG, JPEG,
+    Office documents, plain text; by content, within the kind's size limit) and write it under a
+    random name in the course's folder. Nothing points to it yet: the caller, who checked who
+    may do this, makes a lesson point to it (and deletes it if that fails)."""
+    limit = max_bytes(kind)
     head = stream.read(HEAD) or b""
     if not head:
         raise Invalid("The file is empty.")
-    if lesson.kind == "video":
+    if kind == "video":
         ext = video_type(head)
         if ext is None:
             raise Invalid(NOT_A_VIDEO)
@@ -194,35 +203,24 @@ def store_lesson_file(session: Session, actor: Actor, lesson_id: int, stream: Bi
             # A ZIP is read from its end: look at it within the size limit only.
             data = head + (stream.read(limit + 1 - len(head)) or b"")
             if len(data) > limit:
-                raise _too_large(lesson.kind)
+                raise _too_large(kind)
             ext = _zip_type(io.BytesIO(data))
             head, stream = data, io.BytesIO(b"")
         else:
             ext = document_type(head)
         if ext is None:
             raise Invalid(NOT_A_DOCUMENT)
+    file_path, size = storage.write(f"lessons/{course_id}", ext, head, stream, limit, _too_large(kind))
+    return StoredFile(file_path, clean_file_name(file_name, ext), size, MIME_TYPES[ext])
 
-    folder = settings.PRIVATE_DIR / "lessons" / str(lesson.course_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = f"{secrets.token_hex(16)}{ext}"
-    target = folder / stored
-    partial = folder / f".{stored}.part"
-    size = 0
-    try:
-        with open(partial, "wb") as out:
-            chunk = head
-            while chunk:
-                size += len(chunk)
-                if size > limit:
-                    raise _too_large(lesson.kind)
-                out.write(chunk)
-                chunk = stream.read(CHUNK)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
 
-    result = StoredFile(f"lessons/{lesson.course_id}/{stored}", clean_file_name(file_name, ext), size, MIME_TYPES[ext])
-    old = (lesson.content or {}).get("file_path")
+def store_lesson_file(session: Session, actor: Actor, lesson_id: int, stream: BinaryIO, file_name: str | None) -> StoredFile:
+    """Keep an uploaded file as the lesson's video or document (the course's instructors only):
+    checked and written by `keep_lesson_file`, then the lesson's content points to it. A file
+    it replaces is deleted."""
+    lesson = _lesson_for_upload(session, actor, lesson_id)
+    result = keep_lesson_file(lesson.course_id, lesson.kind, stream, file_name)
+    file_path = result.file_path
     content = {"file_path": result.file_path, "file_name": result.file_name, "file_size": result.file_size}
     if lesson.kind == "video":
         keep = {k: v for k, v in (lesson.content or {}).items() if k in ("duration_seconds", "threshold")}
@@ -230,59 +228,135 @@ def store_lesson_file(session: Session, actor: Actor, lesson_id: int, stream: Bi
     try:
         courses.update_lesson(session, actor, lesson.id, content=content)
     except Exception:
-        target.unlink(missing_ok=True)
+        storage.remove_now(file_path)
         raise
-    if old and old != result.file_path and not _shared(session, lesson, old):
-        _remove(old)
+    storage.remove_after_rollback(session, [file_path])
     return result
 
 
-def _shared(session: Session, lesson: Lesson, file_path: str) -> bool:
-    """Whether another lesson (a copy of the course) still points to the file."""
-    rows = session.exec(select(Lesson.content).where(Lesson.org_id == lesson.org_id, Lesson.id != lesson.id,
-                                                     Lesson.kind.in_(("video", "file")))).all()
-    return any((c or {}).get("file_path") == file_path for c in rows)
+def keep_lesson_image(course_id: int, stream: BinaryIO) -> str:
+    """Check an image for a text lesson (PNG, JPEG or WebP by content, at most MAX_IMAGE_MB) and
+    write it in the course's folder; gives its stored path. Nothing points to it yet."""
+    return _keep_image(f"lessons/{course_id}", stream, "The image")
 
 
-def _remove(file_path: str) -> None:
-    try:
-        path = _resolve(file_path)
-    except NotFound:
-        return
-    path.unlink(missing_ok=True)
-
-
-# --- reading -----------------------------------------------------------------------------------
-
-def _resolve(file_path: str) -> Path:
-    root = (settings.PRIVATE_DIR / "lessons").resolve()
-    path = (settings.PRIVATE_DIR / file_path).resolve()
-    if root not in path.parents or not path.is_file():
-        raise NotFound("The lesson's file is missing. Ask the course's instructor to upload it again.")
-    return path
-
-
-def lesson_file(session: Session, actor: Actor, lesson_id: int) -> LessonFile:
-    """The stored file of a video or file lesson, for someone who may read the lesson: the
-    course's staff, or a learner enrolled in it whose lesson is open. A signed-in person
-    without access is refused with PermissionDenied (the lesson's existence is not a secret
-    within the organization); a lesson of another organization is NotFound."""
+def store_lesson_image(session: Session, actor: Actor, lesson_id: int, stream: BinaryIO, file_name: str | None) -> str:
+    """Keep an image (PNG, JPEG or WebP by content, at most MAX_IMAGE_MB) for a text lesson's
+    Markdown (the course's instructors only); gives the Markdown that shows it. The image
+    belongs to the lesson: it is read with the lesson's access rules, and deleted when the
+    text no longer shows it."""
     require(actor, None)
     lesson = session.get(Lesson, int(lesson_id)) if lesson_id else None
     if lesson is None or lesson.org_id != actor.org_id:
         raise NotFound("That lesson does not exist.")
-    course = courses.get_course(session, actor, lesson.course_id)
-    if not courses.can_view_as_staff(session, actor, course):
-        if not actor.can("learning.view"):
-            raise PermissionDenied("You do not have permission to do that.")
-        try:
-            progress.check_lesson_open(session, actor, lesson, now=utcnow())
-        except NotFound:
-            raise PermissionDenied("You are not enrolled in this course.") from None
+    courses.authored_course(session, actor, lesson.course_id)
+    if lesson.kind != "text":
+        raise Invalid("Images go into text lessons.")
+    file_path = keep_lesson_image(lesson.course_id, stream)
+    image_id = Path(file_path).stem[:12]
+    name = clean_file_name(file_name, Path(file_path).suffix)
+    alt = Path(name).stem.replace("]", "").replace("[", "")[:80] or "Image"
+    content = dict(lesson.content or {})
+    content["images"] = [*content.get("images", []), {"id": image_id, "file_path": file_path, "name": name}]
+    markdown = f"![{alt}]({registry.image_url(lesson.id, image_id)})"
+    content["markdown"] = (str(content.get("markdown") or "").rstrip() + "\n\n" + markdown).lstrip()
+    try:
+        courses.update_lesson(session, actor, lesson.id, content=content)
+    except Exception:
+        storage.remove_now(file_path)
+        raise
+    storage.remove_after_rollback(session, [file_path])
+    return markdown
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def _readable_lesson(session: Session, actor: Actor, lesson_id: int) -> Lesson:
+    """The lesson, for its course's staff or a learner enrolled whose lesson is open."""
+    require(actor, None)
+    lesson = session.get(Lesson, int(lesson_id)) if lesson_id else None
+    if lesson is None or lesson.org_id != actor.org_id:
+        raise NotFound("That lesson does not exist.")
+    progress.check_lesson_readable(session, actor, lesson)
+    return lesson
+
+
+def lesson_image(session: Session, actor: Actor, lesson_id: int, image_id: str) -> ServedFile:
+    """An image of a text lesson, for those who may read the lesson."""
+    lesson = _readable_lesson(session, actor, lesson_id)
+    image = next((i for i in (lesson.content or {}).get("images", []) if i.get("id") == image_id), None)
+    if image is None:
+        raise NotFound("That image does not exist.")
+    path = storage.resolve(str(image["file_path"]), "lessons", "The image is missing. Ask the course's instructor to upload it again.")
+    return ServedFile(path, IMAGE_TYPES.get(path.suffix.lower(), "application/octet-stream"), str(image.get("name") or path.name), True)
+
+
+def lesson_file(session: Session, actor: Actor, lesson_id: int) -> ServedFile:
+    """The stored file of a video or file lesson, for someone who may read the lesson: the
+    course's staff, or a learner enrolled in it whose lesson is open. A signed-in person
+    without access is refused with PermissionDenied (the lesson's existence is not a secret
+    within the organization); a lesson of another organization is NotFound."""
+    lesson = _readable_lesson(session, actor, lesson_id)
     content = lesson.content or {}
     if lesson.kind not in ("video", "file") or not content.get("file_path") or (lesson.kind == "video" and content.get("source") != "upload"):
         raise NotFound("This lesson has no file.")
-    path = _resolve(str(content["file_path"]))
+    path = storage.resolve(str(content["file_path"]), "lessons", "The lesson's file is missing. Ask the course's instructor to upload it again.")
     mime = MIME_TYPES.get(path.suffix.lower(), "application/octet-stream")
     name = str(content.get("file_name") or path.name)
-    return LessonFile(path, mime, name, lesson.kind == "video" or path.suffix.lower() == ".pdf")
+    return ServedFile(path, mime, name, lesson.kind == "video" or path.suffix.lower() == ".pdf")
+
+
+# --- course cover images -----------------------------------------------------------------------
+
+def keep_cover(course_id: int, stream: BinaryIO) -> str:
+    """Check an image for a course's cover (PNG, JPEG or WebP by content, at most MAX_IMAGE_MB)
+    and write it under a random name; gives its stored path. Like `keep_lesson_file`, nothing
+    points to it yet."""
+    return _keep_image(f"covers/{course_id}", stream, "The cover")
+
+
+def _keep_image(folder: str, stream: BinaryIO, what: str) -> str:
+    head = stream.read(HEAD) or b""
+    ext = image_type(head)
+    if ext is None:
+        raise Invalid(f"{what} must be a PNG, JPEG or WebP image.")
+    file_path, _ = storage.write(folder, ext, head, stream, MAX_IMAGE_MB * 1024 * 1024,
+                                 Invalid(f"The image is larger than {MAX_IMAGE_MB} MB."))
+    return file_path
+
+
+def store_cover(session: Session, actor: Actor, course_id: int, stream: BinaryIO) -> str:
+    """Keep an uploaded image (PNG, JPEG or WebP, by content; at most MAX_IMAGE_MB) as the
+    course's cover (those who may change the course only). The cover it replaces is deleted
+    once the change is saved."""
+    require(actor, None)
+    course = courses.authored_course(session, actor, course_id)
+    file_path = keep_cover(course.id, stream)
+    try:
+        courses.update_course(session, actor, course.id, cover_image_path=file_path)
+    except Exception:
+        storage.remove_now(file_path)
+        raise
+    storage.remove_after_rollback(session, [file_path])
+    return file_path
+
+
+def cover_url(course_id: int, cover_image_path: str | None) -> str:
+    """Where the browser loads a course's cover ("" without one). The stored name is in the
+    address, so a new cover is never hidden by a cached old one."""
+    if not cover_image_path:
+        return ""
+    return f"/files/courses/{course_id}/cover?v={Path(cover_image_path).stem}"
+
+
+def cover_file(session: Session, actor: Actor, course_id: int) -> ServedFile:
+    """A course's cover image, for anyone signed in to its organization who may see the
+    course: any course in the catalog, drafts for their staff only."""
+    require(actor, None)
+    course = courses.get_course(session, actor, course_id)
+    if course.visibility == "draft" and not courses.can_view_as_staff(session, actor, course):
+        raise NotFound("That course does not exist.")
+    if not course.cover_image_path:
+        raise NotFound("This course has no cover image.")
+    path = storage.resolve(course.cover_image_path, "covers", "This course has no cover image.")
+    return ServedFile(path, IMAGE_TYPES.get(path.suffix.lower(), "application/octet-stream"), path.name, True)

@@ -80,6 +80,15 @@ def roles_and_permissions(session: Session, user_id: int) -> tuple[frozenset[str
     return roles, perms
 
 
+def holders_of(permission: str):
+    """A subquery of the ids of the users whose current roles grant `permission`."""
+    return (
+        select(UserRole.user_id)
+        .join(Permission, Permission.role_id == UserRole.role_id)
+        .where(Permission.name == permission, or_(UserRole.expires_at.is_(None), UserRole.expires_at > utcnow()))
+    )
+
+
 def actor_for(session: Session, user: User, ip: str = "") -> Actor:
     roles, perms = roles_and_permissions(session, user.id)
     return Actor(user.id, user.org_id, user.name, user.email, roles, perms, ip)

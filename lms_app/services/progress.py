@@ -302,6 +302,21 @@ def check_lesson_open(session: Session, actor: Actor, lesson: Lesson, *, now: da
     return enrollment
 
 
+def check_lesson_readable(session: Session, actor: Actor, lesson: Lesson, *, now: datetime | None = None) -> None:
+    """Whether the actor may read the lesson (its files, its session details): the course's
+    staff, or a learner for whom it is open. Someone not enrolled is refused with
+    PermissionDenied (the lesson's existence is no secret within the organization)."""
+    course = session.get(Course, lesson.course_id)
+    if course is not None and can_view_as_staff(session, actor, course):
+        return
+    if not actor.can("learning.view"):
+        raise PermissionDenied("You do not have permission to do that.")
+    try:
+        check_lesson_open(session, actor, lesson, now=now)
+    except NotFound:
+        raise PermissionDenied("You are not enrolled in this course.") from None
+
+
 # --- learner actions ------------------------------------------------------------------------
 
 def open_lesson(session: Session, actor: Actor, enrollment_id: int, lesson_id: int, *, now: datetime | None = None) -> OpenedLesson:

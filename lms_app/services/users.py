@@ -3,8 +3,6 @@ groups and department, the CSV import and export, and the self-registration sett
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -28,6 +26,7 @@ from lms_app.models import (
 )
 from lms_app.services import audit, auth, jobs, timefmt
 from lms_app.services.csv_export import csv_text, in_batches
+from lms_app.services.csv_import import EXTRA_VALUES, EXTRA_VALUES_PROBLEM, email_problem, is_email, problems_summary, read_csv
 from lms_app.services.email import queue_email
 from lms_app.services.errors import Conflict, Invalid, NotFound, PermissionDenied
 from lms_app.services.groups import department_outline, descendant_ids
@@ -40,12 +39,9 @@ REGISTRATION_MODES = ("closed", "domains", "approval")
 # Roles anyone who may invite people may give; any other role is a grant of power and needs roles.manage.
 PLAIN_ROLES = frozenset({"learner"})
 MAX_PAGE_SIZE = 100
-MAX_IMPORT_ROWS = 5000
-MAX_IMPORT_BYTES = 2_000_000
 IMPORT_COLUMNS = ("email", "name", "roles", "department", "groups", "hire_date", "timezone")
 # Columns an export writes that an import reads past (so an export can be edited and imported back).
 EXPORT_ONLY_COLUMNS = ("status", "last_sign_in")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _DOMAIN = re.compile(r"^(?=.{3,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
 
 
@@ -120,7 +116,7 @@ def _user(session: Session, actor: Actor, user_id: int) -> User:
 
 def _clean_email(email: str) -> str:
     email = auth.normalize_email(email)
-    if not _EMAIL.match(email) or len(email) > 320:
+    if not is_email(email):
         raise Invalid(f"“{email or 'an empty value'}” is not a valid email address.")
     return email
 
@@ -678,46 +674,8 @@ def _split_list(value: str) -> list[str]:
     return [p.strip() for p in re.split(r"[;|]", value or "") if p.strip()]
 
 
-def _read_csv(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[str]]:
-    text = (text or "").lstrip("\ufeff")
-    errors: list[str] = []
-    if not text.strip():
-        return [], [], ["The file is empty: paste or upload a CSV with a header line."]
-    if len(text.encode("utf-8", "replace")) > MAX_IMPORT_BYTES:
-        return [], [], [f"The file is too large (more than {MAX_IMPORT_BYTES // 1_000_000} MB): split it into several imports."]
-    first = text.splitlines()[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ("\t" if "\t" in first and "," not in first else ",")
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        header = [h.strip().lower().replace(" ", "_") for h in next(reader)]
-    except (csv.Error, StopIteration):
-        return [], [], ["The first line must name the columns: email,name,roles,department,groups,hire_date,timezone."]
-    missing = [c for c in ("email", "name") if c not in header]
-    if missing:
-        errors.append(f"The header line lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; expected: {','.join(IMPORT_COLUMNS)}.")
-    dupes = sorted({h for h in header if h and header.count(h) > 1})
-    if dupes:
-        errors.append(f"The column{'s' if len(dupes) > 1 else ''} {', '.join(dupes)} appear{'s' if len(dupes) == 1 else ''} twice in the header.")
-    rows: list[tuple[int, dict[str, str]]] = []
-    try:
-        for values in reader:
-            if not any(v.strip() for v in values):
-                continue
-            line = reader.line_num
-            if len(rows) >= MAX_IMPORT_ROWS:
-                errors.append(f"The file has more than {MAX_IMPORT_ROWS} people: split it into several imports.")
-                break
-            row = {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header) if h}
-            if len(values) > len(header) and any(v.strip() for v in values[len(header):]):
-                row["__extra__"] = "1"
-            rows.append((line, row))
-    except csv.Error as exc:
-        errors.append(f"The file is not valid CSV near line {reader.line_num}: {exc}.")
-    return header, rows, errors
-
-
 def _validate_import(session: Session, actor: Actor, csv_text: str) -> ImportPreview:
-    header, raw_rows, file_errors = _read_csv(csv_text)
+    header, raw_rows, file_errors = read_csv(csv_text, IMPORT_COLUMNS, ("email", "name"))
     ignored = [h for h in header if h and h not in IMPORT_COLUMNS and h not in EXPORT_ONLY_COLUMNS]
     org = session.get(Organization, actor.org_id)
     roles = _roles_by_name(session, actor.org_id)
@@ -747,18 +705,13 @@ def _validate_import(session: Session, actor: Actor, csv_text: str) -> ImportPre
             hire_date=raw.get("hire_date", "").strip(), timezone=raw.get("timezone", "").strip(),
         )
         errs = row.errors
-        if raw.get("__extra__"):
-            errs.append("more values than columns (a name with a comma needs quotes)")
-        if not email:
-            errs.append("email is missing")
-        elif not _EMAIL.match(email) or len(email) > 320:
-            errs.append(f"“{email}” is not a valid email address")
-        elif email in first_line:
-            errs.append(f"{email} appears twice in the file (also on line {first_line[email]})")
+        if raw.get(EXTRA_VALUES):
+            errs.append(EXTRA_VALUES_PROBLEM)
+        problem = email_problem(email, line, first_line)
+        if problem:
+            errs.append(problem)
         elif email in existing:
             errs.append(f"{email} already has an account")
-        if email and email not in first_line:
-            first_line[email] = line
         if not row.name:
             errs.append("name is missing")
         elif len(row.name) > 200:
@@ -790,8 +743,6 @@ def _validate_import(session: Session, actor: Actor, csv_text: str) -> ImportPre
         if not row.roles:
             row.roles = ["learner"]
         rows.append(row)
-    if not raw_rows and not file_errors:
-        file_errors.append("The file has a header line but nobody in it.")
     return ImportPreview(rows, file_errors, ignored)
 
 
@@ -807,9 +758,7 @@ def commit_import(session: Session, actor: Actor, csv_text: str) -> int:
     require(actor, "users.manage")
     preview = _validate_import(session, actor, csv_text)
     if not preview.ok:
-        problems = preview.messages()
-        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
-        raise Invalid(f"Nobody was imported. Fix the file first: {shown}.")
+        raise Invalid(f"Nobody was imported. Fix the file first: {problems_summary(preview.messages())}.")
     roles = _roles_by_name(session, actor.org_id)
     dept_by_name: dict[str, int] = {}
     for d_id, _, name, path in department_outline(session, actor.org_id):

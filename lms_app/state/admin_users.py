@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from lms_app.services import profile, timefmt, users
 from lms_app.services.permissions import Actor
-from lms_app.state.base import ActorMixin, cookie_token, signed_in
+from lms_app.state.base import ActorMixin, cookie_token, read_upload, signed_in
 from lms_app.state.profile import session_rows
 
 PAGE_SIZE = 25
@@ -487,12 +487,7 @@ class AdminImportState(ActorMixin, rx.State):
 
     @rx.event
     async def handle_upload(self, files: list[rx.UploadFile]):
-        # Read at most one byte past the limit: the service then says the file is too large.
-        data = await files[0].read(users.MAX_IMPORT_BYTES + 1) if files else b""
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")  # spreadsheets on Windows
+        text = await read_upload(files)
         return self._check_upload(text, (files[0].filename if files else "") or "the file")
 
     @rx.event

@@ -29,6 +29,8 @@ VISIBILITY_LABELS = {"draft": "Draft", "published": "Published", "archived": "Ar
 ROLE_LABELS = {"instructor": "Instructor", "assistant": "Assistant", "manager": "All courses"}
 STATUS_LABELS = {"active": "Active", "completed": "Completed", "expired": "Expired", "withdrawn": "Withdrawn"}
 RELEASE_MODES = ("now", "date", "days")
+IMAGE_MB = files.MAX_IMAGE_MB
+NO_COURSE = "none"  # the required-course select's "no course" (a select item cannot be "")
 
 
 def teaching(fn: Callable) -> Callable:
@@ -157,6 +159,21 @@ class PrereqOption:
     checked: bool
 
 
+@dataclasses.dataclass
+class Choice:
+    id: str
+    label: str
+
+
+@dataclasses.dataclass
+class StaffView:
+    user_id: str
+    name: str
+    email: str
+    role: str
+    role_label: str
+
+
 def _modules(outline: CourseOutline) -> list[ModuleView]:
     out = []
     for mi, m in enumerate(outline.modules):
@@ -193,6 +210,9 @@ class CourseEditorState(ActorMixin, rx.State):
     estimated_minutes: str = "0"
     access_days: str = ""
     completion_rule: str = "all_required"
+    required_course: str = NO_COURSE
+    required_course_choices: list[Choice] = []
+    cover_url: str = ""
     self_enrollment: bool = False
     has_key: bool = False
     modules: list[ModuleView] = []
@@ -200,10 +220,16 @@ class CourseEditorState(ActorMixin, rx.State):
     # What stopped the last "Publish" (kept up to date while the instructor fixes it).
     problems: list[str] = []
 
+    # The teaching team, and people found to add to it.
+    staff: list[StaffView] = []
+    staff_query: str = ""
+    staff_found: list[StaffView] = []
+
     # Dialogs.
     module_form_open: bool = False
     module_form_id: str = ""  # "": a new module
     module_form_title: str = ""
+    module_prereq_options: list[PrereqOption] = []
     add_lesson_open: bool = False
     add_lesson_module: str = ""
     add_lesson_kind: str = "text"
@@ -236,6 +262,7 @@ class CourseEditorState(ActorMixin, rx.State):
     live_duration: str = "60"
     live_join_url: str = ""
     live_location: str = ""
+    live_capacity: str = ""
     release_mode: str = "now"
     release_date: str = ""
     release_days: str = ""
@@ -262,7 +289,11 @@ class CourseEditorState(ActorMixin, rx.State):
             self.estimated_minutes = str(o.estimated_minutes or 0)
             self.access_days = str(o.access_days or "")
             self.completion_rule = o.completion_rule
+            self.required_course = str(o.required_course_id or NO_COURSE)
+            self.required_course_choices = [Choice(str(cid), title) for cid, title in courses.required_course_options(session, actor, o.id)]
             self.details_key += 1
+        self.cover_url = files.cover_url(o.id, o.cover_image_path)
+        self.staff = [StaffView(str(m.user_id), m.name, m.email, m.role, ROLE_LABELS.get(m.role, m.role)) for m in o.staff]
         self.self_enrollment, self.has_key = o.self_enrollment, o.has_enrollment_key
         self.modules = _modules(o)
         self.lesson_count = sum(len(m.lessons) for m in o.modules)
@@ -291,6 +322,7 @@ class CourseEditorState(ActorMixin, rx.State):
             category=form.get("category", ""), tags=tags, language=form.get("language") or self.language,
             estimated_minutes=(form.get("estimated_minutes") or "0").strip(), access_days=(form.get("access_days") or "").strip() or None,
             completion_rule=form.get("completion_rule") or self.completion_rule,
+            required_course_id=None if self.required_course == NO_COURSE else _num(self.required_course),
         )
         self._fill(session, actor)
         return rx.toast.success("Details saved.")
@@ -298,6 +330,55 @@ class CourseEditorState(ActorMixin, rx.State):
     @rx.event
     def pick_language(self, value: str):
         self.language = value
+
+    @rx.event
+    def pick_required_course(self, value: str):
+        self.required_course = value
+
+    @teaching
+    def _store_cover(self, session: Session, actor: Actor, stream):
+        files.store_cover(session, actor, self._course_id(), stream)
+        self._fill(session, actor, details=False)
+        return rx.toast.success("Cover image saved.")
+
+    @rx.event
+    async def upload_cover(self, uploads: list[rx.UploadFile]):
+        """The image dropped on the cover area: checked by content and size, kept privately."""
+        if not uploads:
+            return rx.toast.error("Choose an image to upload.")
+        return await asyncio.to_thread(self._store_cover, uploads[0].file)
+
+    @rx.event
+    @teaching
+    def remove_cover(self, session: Session, actor: Actor):
+        courses.update_course(session, actor, self._course_id(), cover_image_path=None)
+        self._fill(session, actor, details=False)
+        return rx.toast.success("Cover image removed.")
+
+    # --- the teaching team ------------------------------------------------------------------
+
+    @rx.event
+    @teaching
+    def search_staff(self, session: Session, actor: Actor, value: str):
+        self.staff_query = value[:100]
+        found = courses.staff_candidates(session, actor, self._course_id(), self.staff_query)
+        self.staff_found = [StaffView(str(m.user_id), m.name, m.email, "", "") for m in found]
+
+    @rx.event
+    @teaching
+    def add_staff(self, session: Session, actor: Actor, user_id: str, role: str):
+        courses.add_staff(session, actor, self._course_id(), _num(user_id), role)
+        self.staff_query, self.staff_found = "", []
+        self._fill(session, actor, details=False)
+        added = next((m for m in self.staff if m.user_id == user_id), None)
+        return rx.toast.success(f"{added.name} now teaches this course as {added.role_label.lower()}." if added else "Added.")
+
+    @rx.event
+    @teaching
+    def change_staff_role(self, session: Session, actor: Actor, user_id: str, role: str):
+        courses.add_staff(session, actor, self._course_id(), _num(user_id), role)
+        self._fill(session, actor, details=False)
+        return rx.toast.success("Course role changed.")
 
     @rx.event
     def pick_completion_rule(self, value: str):
@@ -373,14 +454,21 @@ class CourseEditorState(ActorMixin, rx.State):
 
     @rx.event
     def new_module(self):
-        self.module_form_id, self.module_form_title, self.module_form_open = "", "", True
+        self.module_form_id, self.module_form_title, self.module_prereq_options = "", "", []
+        self.module_form_open = True
 
     @rx.event
-    def rename_module_dialog(self, module_id: str):
-        module = next((m for m in self.modules if m.id == module_id), None)
+    @teaching
+    def module_settings(self, session: Session, actor: Actor, module_id: str):
+        """The module's title, release rule and prerequisites, from the saved outline."""
+        o = self._outline(session, actor)
+        module = next((m for m in o.modules if m.id == _num(module_id)), None)
         if module is None:
-            return
-        self.module_form_id, self.module_form_title, self.module_form_open = module.id, module.title, True
+            raise NotFound("That module does not exist.")
+        self.module_form_id, self.module_form_title = str(module.id), module.title
+        self._show_release(module.available_on, module.available_after_days)
+        self.module_prereq_options = [PrereqOption(str(m.id), m.title, m.id in module.requires) for m in o.modules if m.id != module.id]
+        self.lesson_open, self.module_form_open = False, True
 
     @rx.event
     def set_module_form_open(self, value: bool):
@@ -408,13 +496,15 @@ class CourseEditorState(ActorMixin, rx.State):
 
     @rx.event
     def ask_delete(self, what: str, item_id: str):
-        if what == "module":
-            item = next((m for m in self.modules if m.id == item_id), None)
-        else:
-            item = next((le for m in self.modules for le in m.lessons if le.id == item_id), None)
-        if item is None or what not in ("module", "lesson"):
+        """Confirm before deleting a module or a lesson, or taking someone off the teaching team."""
+        names = {
+            "module": {m.id: m.title for m in self.modules},
+            "lesson": {le.id: le.title for m in self.modules for le in m.lessons},
+            "staff": {m.user_id: m.name for m in self.staff},
+        }.get(what, {})
+        if item_id not in names:
             return
-        self.delete_what, self.delete_id, self.delete_name, self.delete_open = what, item.id, item.title, True
+        self.delete_what, self.delete_id, self.delete_name, self.delete_open = what, item_id, names[item_id], True
 
     @rx.event
     def set_delete_open(self, value: bool):
@@ -423,6 +513,13 @@ class CourseEditorState(ActorMixin, rx.State):
     @rx.event
     @teaching
     def confirm_delete(self, session: Session, actor: Actor):
+        if self.delete_what == "staff":
+            courses.remove_staff(session, actor, self._course_id(), _num(self.delete_id))
+            self.delete_open = False
+            if _num(self.delete_id) == actor.user_id and not actor.can("courses.manage"):
+                return [rx.redirect("/teach"), rx.toast.success("You left this course's teaching team.")]
+            self._fill(session, actor, details=False)
+            return rx.toast.success(f"{self.delete_name} no longer teaches this course.")
         if self.delete_what == "module":
             courses.delete_module(session, actor, _num(self.delete_id))
         else:
@@ -486,12 +583,16 @@ class CourseEditorState(ActorMixin, rx.State):
         self.live_duration = str(c.get("duration_minutes", 60))
         self.live_join_url = str(c.get("join_url", ""))
         self.live_location = str(c.get("location", ""))
-        self.release_mode = "date" if lesson.available_on else "days" if lesson.available_after_days else "now"
-        self.release_date = lesson.available_on.isoformat() if lesson.available_on else ""
-        self.release_days = str(lesson.available_after_days or "")
+        self.live_capacity = str(c.get("capacity") or "")
+        self._show_release(lesson.available_on, lesson.available_after_days)
         self.prereq_options = [PrereqOption(str(le.id), le.title, le.id in lesson.requires) for le in lessons if le.id != lesson.id]
-        self.lesson_key += 1
         self.lesson_open = True
+
+    def _show_release(self, available_on: date | None, after_days: int | None) -> None:
+        self.release_mode = "date" if available_on else "days" if after_days else "now"
+        self.release_date = available_on.isoformat() if available_on else ""
+        self.release_days = str(after_days or "")
+        self.lesson_key += 1
 
     @rx.event
     @teaching
@@ -532,7 +633,7 @@ class CourseEditorState(ActorMixin, rx.State):
     def _store_markdown(self, session: Session, actor: Actor, value: str) -> bool:
         if value == self.saved_markdown:
             return False
-        courses.update_lesson(session, actor, _num(self.lesson_id), content={"markdown": value})
+        courses.set_lesson_text(session, actor, _num(self.lesson_id), value)
         self.markdown = self.saved_markdown = value
         self._refresh_lesson(session, actor)
         return True
@@ -563,7 +664,7 @@ class CourseEditorState(ActorMixin, rx.State):
         elif kind == "video":
             content = {"source": "link", "url": form.get("url", ""), "duration_seconds": form.get("duration_seconds", "")}
         elif kind == "live_session":
-            content = {k: form.get(k, "") for k in ("starts_at", "duration_minutes", "join_url", "location")}
+            content = {k: form.get(k, "") for k in ("starts_at", "duration_minutes", "join_url", "location", "capacity")}
         else:
             raise Invalid("This kind of lesson is not edited here.")
         lesson = courses.update_lesson(session, actor, _num(self.lesson_id), content=content)
@@ -576,6 +677,22 @@ class CourseEditorState(ActorMixin, rx.State):
         if lesson is None:
             raise NotFound("That lesson does not exist.")
         return dict(lesson.content)
+
+    @teaching
+    def _store_image(self, session: Session, actor: Actor, stream, file_name: str):
+        # Unsaved typing is saved first: the image goes at the end of the text as it is now.
+        self._store_markdown(session, actor, self.markdown)
+        files.store_lesson_image(session, actor, _num(self.lesson_id), stream, file_name)
+        o = self._fill(session, actor, details=False)
+        self._open_lesson(o, _num(self.lesson_id))
+        return rx.toast.success("Image added at the end of the text: move its line where it belongs.")
+
+    @rx.event
+    async def upload_lesson_image(self, uploads: list[rx.UploadFile]):
+        """An image dropped on a text lesson: checked by content and size, kept privately."""
+        if not uploads:
+            return rx.toast.error("Choose an image to upload.")
+        return await asyncio.to_thread(self._store_image, uploads[0].file, uploads[0].filename or "")
 
     @rx.event
     def pick_video_source(self, value: str):
@@ -616,10 +733,15 @@ class CourseEditorState(ActorMixin, rx.State):
         elif mode == "days":
             days = (form.get("release_days") or "").strip()
             if not days:
-                raise Invalid("Say how many days after enrolling the lesson opens.")
-        courses.set_release(session, actor, lesson_id=_num(self.lesson_id), available_on=available_on, days_after_enrollment=days)
-        o = self._fill(session, actor, details=False)
-        self._open_lesson(o, _num(self.lesson_id))
+                raise Invalid("Say how many days after enrolling it opens.")
+        # The module settings dialog or the lesson dialog: whichever is open.
+        if self.module_form_open and self.module_form_id:
+            courses.set_release(session, actor, module_id=_num(self.module_form_id), available_on=available_on, days_after_enrollment=days)
+            self._fill(session, actor, details=False)
+        else:
+            courses.set_release(session, actor, lesson_id=_num(self.lesson_id), available_on=available_on, days_after_enrollment=days)
+            o = self._fill(session, actor, details=False)
+            self._open_lesson(o, _num(self.lesson_id))
         return rx.toast.success("Release rule saved.")
 
     @rx.event
@@ -634,3 +756,15 @@ class CourseEditorState(ActorMixin, rx.State):
         courses.set_lesson_prerequisites(session, actor, current.id, sorted(wanted))
         o = self._fill(session, actor, details=False)
         self._open_lesson(o, _num(self.lesson_id))
+
+    @rx.event
+    @teaching
+    def toggle_module_prerequisite(self, session: Session, actor: Actor, module_id: str, checked: bool):
+        current = next((m for m in self._outline(session, actor).modules if str(m.id) == self.module_form_id), None)
+        if current is None:
+            raise NotFound("That module does not exist.")
+        wanted = set(current.requires)
+        (wanted.add if checked else wanted.discard)(_num(module_id))
+        courses.set_module_prerequisites(session, actor, current.id, sorted(wanted))
+        self._fill(session, actor, details=False)
+        self.module_prereq_options = [dataclasses.replace(p, checked=_num(p.id) in wanted) for p in self.module_prereq_options]

@@ -12,7 +12,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from lms_app import db, settings
-from lms_app.services import auth
+from lms_app.services import auth, csv_import
 from lms_app.services.errors import DomainError, NotSignedIn
 from lms_app.services.permissions import Actor
 
@@ -77,3 +77,10 @@ def public_handler(fn: Callable[..., Any]) -> Callable[..., Any]:
     params = list(signature.parameters.values())
     wrapper.__signature__ = signature.replace(parameters=[params[0], *params[2:]])
     return wrapper
+
+
+async def read_upload(files: list[rx.UploadFile]) -> str:
+    """The text of an uploaded CSV, kept in server memory (never in public upload storage).
+    At most one byte past the import limit is read: the service then says the file is too large."""
+    data = await files[0].read(csv_import.MAX_IMPORT_BYTES + 1) if files else b""
+    return csv_import.decode_upload(data)

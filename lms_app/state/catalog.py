@@ -9,8 +9,8 @@ import dataclasses
 import reflex as rx
 from sqlmodel import Session
 
-from lms_app.services import catalog, enrollment, learning, timefmt
-from lms_app.services.errors import Invalid
+from lms_app.services import announcements, catalog, enrollment, files, learning, profile, timefmt
+from lms_app.services.errors import Invalid, Throttled
 from lms_app.services.permissions import Actor
 from lms_app.state.base import ActorMixin, signed_in
 
@@ -32,6 +32,7 @@ class CourseCard:
     tags: list[str]
     status: str  # not_enrolled | enrolled | completed
     percent: int
+    cover_url: str = ""
 
 
 @dataclasses.dataclass
@@ -62,6 +63,7 @@ class InProgressView:
     percent: int
     next_lesson: str
     href: str
+    unread: int = 0  # unread announcements of the course
 
 
 @dataclasses.dataclass
@@ -78,6 +80,18 @@ class CompletedView:
     title: str
     completed_on: str
     href: str
+    unread: int = 0  # unread announcements of the course
+
+
+@dataclasses.dataclass
+class LatestAnnouncementView:
+    """One of the newest announcements across the learner's courses (My learning)."""
+
+    course_title: str
+    title: str
+    posted: str  # in the learner's time zone
+    unread: bool
+    href: str
 
 
 def duration_label(minutes: int) -> str:
@@ -93,7 +107,7 @@ def duration_label(minutes: int) -> str:
 def _cards(rows: list[catalog.CatalogRow]) -> list[CourseCard]:
     return [
         CourseCard(str(r.id), f"/catalog/{r.id}", r.title, r.summary, r.category, duration_label(r.estimated_minutes),
-                   r.tags[:MAX_CARD_TAGS], r.status, r.percent)
+                   r.tags[:MAX_CARD_TAGS], r.status, r.percent, files.cover_url(r.id, r.cover_image_path))
         for r in rows
     ]
 
@@ -228,6 +242,7 @@ class CourseDetailState(ActorMixin, rx.State):
     cid: str = ""
     title: str = ""
     summary: str = ""
+    cover_url: str = ""
     category: str = ""
     language: str = ""
     duration: str = ""
@@ -257,6 +272,7 @@ class CourseDetailState(ActorMixin, rx.State):
         d = catalog.course_page(session, actor, _course_id_in(self.router.url.path))
         self.found, self.cid = True, str(d.id)
         self.title, self.summary, self.category = d.title, d.summary, d.category
+        self.cover_url = files.cover_url(d.id, d.cover_image_path)
         self.language, self.duration, self.tags = d.language_name, duration_label(d.estimated_minutes), d.tags
         self.size_note = f"{d.module_count} module{'s' if d.module_count != 1 else ''} · {d.lesson_count} lesson{'s' if d.lesson_count != 1 else ''}"
         self.access_note = f"Access for {d.access_days} days after enrolling" if d.access_days else ""
@@ -295,8 +311,8 @@ class CourseDetailState(ActorMixin, rx.State):
         page = catalog.course_page(session, actor, course_id)
         try:
             enrollment.self_enroll(session, actor, page.id, str((form or {}).get("key") or "")[:200])
-        except Invalid as exc:
-            # Shown next to the key field (a wrong key, a course to finish first).
+        except (Invalid, Throttled) as exc:
+            # Shown next to the key field (a wrong key, too many of them, a course to finish first).
             self.key_error = exc.message
             return None
         self.enrolling = True
@@ -313,6 +329,7 @@ class MyLearningState(ActorMixin, rx.State):
     ending_soon: list[EndingView] = []
     completed: list[CompletedView] = []
     recommended: list[CourseCard] = []
+    latest_announcements: list[LatestAnnouncementView] = []
     loaded: bool = False
 
     @rx.var
@@ -325,8 +342,15 @@ class MyLearningState(ActorMixin, rx.State):
         home = learning.learner_home(session, actor)
         self.first_name, self.department, self.groups = home.first_name, home.department, home.groups
         mine = catalog.my_learning(session, actor)
-        self.in_progress = [InProgressView(str(c.course_id), c.title, c.category, c.percent, c.next_lesson, c.href) for c in mine.in_progress]
+        unread = announcements.unread_counts(session, actor)
+        self.in_progress = [InProgressView(str(c.course_id), c.title, c.category, c.percent, c.next_lesson, c.href, unread.get(c.course_id, 0))
+                            for c in mine.in_progress]
         self.ending_soon = [EndingView(str(e.course_id), e.title, e.ends_on, e.href) for e in mine.ending_soon]
-        self.completed = [CompletedView(str(c.course_id), c.title, c.completed_on, c.href) for c in mine.completed]
+        self.completed = [CompletedView(str(c.course_id), c.title, c.completed_on, c.href, unread.get(c.course_id, 0)) for c in mine.completed]
+        tz = profile.get_profile(session, actor).timezone
+        self.latest_announcements = [
+            LatestAnnouncementView(a.course_title, a.title, timefmt.show(a.posted_at, tz), a.unread, announcements.learners_page_href(a.course_id))
+            for a in announcements.latest_for_learner(session, actor)
+        ]
         self.recommended = _cards(mine.recommended)
         self.loaded = True

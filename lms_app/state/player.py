@@ -16,8 +16,8 @@ import reflex as rx
 from sqlmodel import Session
 
 from lms_app.lessons import registry
-from lms_app.services import courses, profile, progress, timefmt
-from lms_app.services.errors import DomainError, NotFound
+from lms_app.services import announcements, courses, live_sessions, profile, progress, timefmt
+from lms_app.services.errors import DomainError, Invalid, NotFound
 from lms_app.services.permissions import Actor
 from lms_app.state.base import ActorMixin, signed_in
 
@@ -65,7 +65,7 @@ def _file_href(lesson_id: int) -> str:
 
 
 def _session_details(content: dict, tz: str) -> tuple[str, str]:
-    """When a live session starts (in the learner's zone) and how long it runs."""
+    """When a live session starts (in the learner's zone, named) and how long it runs."""
     try:
         starts = datetime.fromisoformat(str(content.get("starts_at") or ""))
     except ValueError:
@@ -74,7 +74,31 @@ def _session_details(content: dict, tz: str) -> tuple[str, str]:
         return "", ""
     minutes = int(content.get("duration_minutes") or 60)
     length = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
-    return f"{timefmt.show(starts, tz)} ({timefmt.utc_offset(tz, starts)})", length
+    local = starts.astimezone(timefmt.zone(tz))
+    return f"{local:%a} {timefmt.show(starts, tz)} ({tz or 'UTC'}, {timefmt.utc_offset(tz, starts)})", length
+
+
+@dataclasses.dataclass
+class SessionSeat:
+    """The learner's place at a live session, and how full the session is."""
+
+    status: str = "none"  # booked | waiting | none
+    position: int = 0  # on the waiting list
+    seats: str = ""  # "3 of 10 seats left", "Full", "No seat limit"
+    full: bool = False
+    signup_open: bool = True
+    calendar_href: str = ""
+
+
+def _seat(status: live_sessions.SignupStatus, lesson_id: int) -> SessionSeat:
+    if status.capacity is None:
+        seats = "No seat limit"
+    elif status.seats_left:
+        seats = f"{status.seats_left} of {status.capacity} seat{'s' if status.capacity != 1 else ''} left"
+    else:
+        seats = f"Full ({status.capacity} seat{'s' if status.capacity != 1 else ''})"
+    return SessionSeat(status.status, status.position or 0, seats, status.seats_left == 0, status.signup_open,
+                       f"/calendar/lessons/{lesson_id}.ics")
 
 
 class PlayerState(ActorMixin, rx.State):
@@ -91,6 +115,7 @@ class PlayerState(ActorMixin, rx.State):
     done_count: int = 0
     total_count: int = 0
     course_completed: bool = False
+    unread_announcements: int = 0
 
     # The lesson in the URL.
     lesson_id: str = ""
@@ -112,6 +137,7 @@ class PlayerState(ActorMixin, rx.State):
     session_starts: str = ""
     session_length: str = ""
     session_location: str = ""
+    seat: SessionSeat = SessionSeat()
     previous: StepLink = StepLink()
     next: StepLink = StepLink()
 
@@ -134,6 +160,7 @@ class PlayerState(ActorMixin, rx.State):
         self.video_source = self.file_name = self.session_starts = self.session_length = self.session_location = ""
         self.kind_icon, self.position, self.watched_percent = "file-text", 0.0, 0
         self.file_is_pdf = False
+        self.seat = SessionSeat()
         self.previous, self.next = StepLink(), StepLink()
 
     def _not_enrolled(self, course_id: int, message: str) -> None:
@@ -227,6 +254,7 @@ class PlayerState(ActorMixin, rx.State):
         self.course_id = str(course_id)
         self.course_title = courses.get_course(session, actor, course_id).title
         self.catalog_href = f"/catalog/{course_id}"
+        self.unread_announcements = announcements.unread_counts(session, actor, course_ids=[course_id]).get(course_id, 0)
         self.lesson_id = str(lesson_id)
         states = self._refresh_outline(session, actor, run.id, course_id)
         state = next((s for s in states if s.lesson_id == lesson_id), None)
@@ -278,6 +306,10 @@ class PlayerState(ActorMixin, rx.State):
             self.session_starts, self.session_length = _session_details(content, tz)
             self.session_location = str(content.get("location") or "")
             self.url = str(content.get("join_url") or "")
+            try:
+                self.seat = _seat(live_sessions.my_status(session, actor, opened.lesson_id), opened.lesson_id)
+            except Invalid:
+                self.seat = SessionSeat()  # no date yet: nothing to sign up for
 
     def _after_change(self, session: Session, actor: Actor, run_id: int, course_id: int, was_done: bool):
         self._refresh_outline(session, actor, run_id, course_id)
@@ -337,3 +369,25 @@ class PlayerState(ActorMixin, rx.State):
         if result.done and not was_done:
             return self._after_change(session, actor, run.id, course_id, was_done)
         return None
+
+    # --- live sessions -----------------------------------------------------------------------------
+
+    @rx.event
+    @signed_in
+    def sign_up(self, session: Session, actor: Actor):
+        """Take a seat at the live session in the URL, or a place on its waiting list."""
+        _, lesson_id = self._route_ids()
+        status = live_sessions.sign_up(session, actor, lesson_id)
+        self.seat = _seat(status, lesson_id)
+        if status.status == "waiting":
+            return rx.toast.info(f"The session is full: you are number {status.position} on the waiting list.")
+        return rx.toast.success("Your place is booked.")
+
+    @rx.event
+    @signed_in
+    def cancel_seat(self, session: Session, actor: Actor):
+        """Give up one's seat (the next person waiting gets it) or one's place on the waiting list."""
+        _, lesson_id = self._route_ids()
+        was = self.seat.status
+        self.seat = _seat(live_sessions.cancel(session, actor, lesson_id), lesson_id)
+        return rx.toast.success("You left the waiting list." if was == "waiting" else "Your place is cancelled.")

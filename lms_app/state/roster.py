@@ -1,9 +1,12 @@
 """The course roster (/teach/courses/<id>/learners): who takes the course, enrolling people,
-groups and departments, and staff corrections to a learner's progress."""
+groups, departments and CSV files of emails, the roster's export, and staff corrections to a
+learner's progress."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
+from datetime import date
 
 import reflex as rx
 from sqlmodel import Session
@@ -12,7 +15,11 @@ from lms_app.services import courses, enrollment, progress, timefmt
 from lms_app.services.errors import Invalid
 from lms_app.services.permissions import Actor
 from lms_app.state.authoring import STATUS_LABELS, _course_in_path, _num, _viewer_tz, teaching
-from lms_app.state.base import ActorMixin
+from lms_app.state.base import ActorMixin, read_upload
+
+# Rows of a checked file sent to the browser (the ones needing a fix first): the whole file
+# stays on the server.
+IMPORT_ROWS_SHOWN = 300
 
 @dataclasses.dataclass
 class LearnerRow:
@@ -37,6 +44,15 @@ class PersonChoice:
     id: str
     name: str
     email: str
+
+
+@dataclasses.dataclass
+class ImportRowView:
+    line: str
+    email: str
+    name: str
+    outcome: str  # enroll | already | error
+    problem: str
 
 
 def _counts_message(counts: enrollment.EnrollCounts) -> str:
@@ -74,6 +90,25 @@ class CourseLearnersState(ActorMixin, rx.State):
     enroll_people: list[PersonChoice] = []
     group_options: list[LessonOption] = []
     department_options: list[LessonOption] = []
+
+    # The "Enroll from a CSV file" dialog: the file stays in server memory; enrolling checks
+    # the same text again.
+    _import_csv: str = ""
+    import_open: bool = False
+    import_checked: bool = False
+    import_file: str = ""
+    import_rows: list[ImportRowView] = []
+    import_file_errors: list[str] = []
+    import_ignored: list[str] = []
+    import_row_count: int = 0
+    import_to_enroll: int = 0
+    import_already: int = 0
+    import_errors: int = 0
+    importing: bool = False
+
+    @rx.var
+    def can_bulk_enroll(self) -> bool:
+        return self.import_checked and self.import_errors == 0 and not self.import_file_errors and self.import_to_enroll > 0
 
     @rx.var
     def visible_rows(self) -> list[LearnerRow]:
@@ -201,3 +236,67 @@ class CourseLearnersState(ActorMixin, rx.State):
         self.progress_open = False
         self._fill(session, actor)
         return rx.toast.success(message)
+
+    @rx.event
+    @teaching
+    def export_roster(self, session: Session, actor: Actor):
+        text, count = enrollment.export_roster_csv(session, actor, self._course_id())
+        slug = re.sub(r"[^a-z0-9]+", "-", self.course_title.lower()).strip("-")[:60] or "course"
+        return [rx.download(data=text, filename=f"learners-{slug}-{date.today().isoformat()}.csv", mime_type="text/csv"),
+                rx.toast.success(f"Exported {count} learner{'s' if count != 1 else ''}.")]
+
+    # --- enrolling a CSV file of emails ---
+
+    @rx.event
+    def set_import_open(self, value: bool):
+        self.import_open = bool(value)
+        self._clear_import()
+
+    @rx.event
+    def reset_import(self):
+        """Back to choosing a file."""
+        self._clear_import()
+
+    def _clear_import(self) -> None:
+        self._import_csv, self.import_file, self.import_rows, self.import_file_errors, self.import_ignored = "", "", [], [], []
+        self.import_row_count = self.import_to_enroll = self.import_already = self.import_errors = 0
+        self.import_checked = self.importing = False
+
+    def _show_preview(self, session: Session, actor: Actor, text: str, name: str) -> None:
+        preview = enrollment.preview_bulk_enrollment(session, actor, self._course_id(), text)
+        self._import_csv, self.import_file, self.import_checked = text, name, True
+        first = sorted(preview.rows, key=lambda r: (r.outcome != "error", r.line))[:IMPORT_ROWS_SHOWN]
+        self.import_rows = [ImportRowView(str(r.line), r.email or "—", r.name, r.outcome, r.problem) for r in first]
+        self.import_file_errors, self.import_ignored = preview.file_errors, preview.ignored_columns
+        self.import_row_count = len(preview.rows)
+        self.import_to_enroll, self.import_already, self.import_errors = preview.count("enroll"), preview.count("already"), preview.count("error")
+
+    @teaching
+    def _check_import(self, session: Session, actor: Actor, text: str, name: str):
+        self._show_preview(session, actor, text, name)
+
+    @rx.event
+    async def handle_import_upload(self, files: list[rx.UploadFile]):
+        text = await read_upload(files)
+        return self._check_import(text, (files[0].filename if files else "") or "the file")
+
+    @rx.event
+    def start_bulk_enroll(self):
+        """Show the button busy first (a big file takes a while), then enroll."""
+        self.importing = True
+        return CourseLearnersState.bulk_enroll
+
+    @rx.event
+    @teaching
+    def bulk_enroll(self, session: Session, actor: Actor):
+        self.importing = False
+        try:
+            counts = enrollment.bulk_enroll(session, actor, self._course_id(), self._import_csv)
+        except Invalid:
+            # Something changed since the preview (someone deactivated, a file swapped): show why.
+            self._show_preview(session, actor, self._import_csv, self.import_file)
+            raise
+        self.import_open = False
+        self._clear_import()
+        self._fill(session, actor)
+        return rx.toast.success(_counts_message(counts))

@@ -17,6 +17,7 @@ IRENE, LEO, AMARA, ADMIN = "irene@example.com", "leo@example.com", "amara@exampl
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4 + b"\n%%EOF\n"
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(range(256)) * 8
 TXT = b"Opening hours: 9 to 5.\n"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 
 
 @pytest.fixture
@@ -38,7 +39,10 @@ def world(demo, actor_of):
         courses.update_course(s, irene, c.id, self_enrollment=True)
         courses.set_visibility(s, irene, c.id, "published")
         enrollment.self_enroll(s, actor_of(LEO), c.id)
-        return {"intro": intro.id, "pdf": pdf.id, "txt": txt.id, "video": video.id, "locked": locked.id}
+        files.store_cover(s, irene, c.id, io.BytesIO(PNG))
+        image = files.store_lesson_image(s, irene, intro.id, io.BytesIO(PNG), "map.png")
+        return {"course": c.id, "intro": intro.id, "pdf": pdf.id, "txt": txt.id, "video": video.id, "locked": locked.id,
+                "image": image.rsplit("/", 1)[-1].rstrip(")")}
 
 
 @pytest.fixture
@@ -134,3 +138,26 @@ def test_range_is_refused_like_the_whole_file(client, world):
     signed_in(client, AMARA)
     r = client.get(f"/files/lessons/{world['video']}", headers={"Range": "bytes=0-10"})
     assert r.status_code == 403
+
+
+def test_a_text_lessons_image_follows_the_lesson(client, world):
+    address = f"/files/lessons/{world['intro']}/images/{world['image']}"
+    refused(client.get(address), 401, "sign in")
+    signed_in(client, AMARA)
+    refused(client.get(address), 403, "You are not enrolled in this course.")
+    signed_in(client, LEO)
+    response = client.get(address)
+    assert response.status_code == 200 and response.content == PNG
+    assert response.headers["content-type"] == "image/png" and response.headers["x-content-type-options"] == "nosniff"
+    refused(client.get(f"/files/lessons/{world['intro']}/images/other"), 404, "does not exist")
+
+
+def test_a_cover_shows_to_everyone_signed_in_while_the_course_is_in_the_catalog(client, world, actor_of):
+    address = f"/files/courses/{world['course']}/cover"
+    refused(client.get(address), 401, "sign in")
+    signed_in(client, AMARA)
+    response = client.get(address)
+    assert response.status_code == 200 and response.content == PNG and "max-age" in response.headers["cache-control"]
+    with db.session_scope() as s:
+        courses.set_visibility(s, actor_of(IRENE), world["course"], "draft")
+    refused(client.get(address), 404, "does not exist")

@@ -3,6 +3,11 @@ in-process as the server runs them for a browser holding a real sign-in cookie."
 
 from __future__ import annotations
 
+import asyncio
+import io
+from pathlib import Path
+
+import reflex as rx
 from sqlmodel import Session, SQLModel, select
 
 from lms_app.models import Course, CourseStaff, Enrollment, Lesson, LessonPrerequisite, LessonProgress, Module
@@ -168,7 +173,7 @@ def test_outline_moves_renames_deletes_and_lesson_rules(demo, session, engine, a
     browser.call(CourseEditorState, "move_lesson", str(ids["lesson"]), "down")
     assert [le.title for le in ed.modules[1].lessons] == ["Posture", "Why it matters"]
 
-    browser.call(CourseEditorState, "rename_module_dialog", str(ids["module"]))
+    browser.call(CourseEditorState, "module_settings", str(ids["module"]))
     assert ed.module_form_open and ed.module_form_title == "Basics"
     browser.call(CourseEditorState, "save_module", {"title": "Foundations"})
     assert ed.modules[1].title == "Foundations"
@@ -342,3 +347,91 @@ def test_a_learner_cannot_see_whom_to_enroll(demo, session, engine, actor_of):
     assert browser.state(CourseLearnersState).enroll_people == []
     session.commit()
     assert snapshot(engine) == before
+
+
+def upload_cover(browser, data: bytes):
+    return asyncio.run(CourseEditorState.upload_cover.fn(browser.state(CourseEditorState), [rx.UploadFile(io.BytesIO(data), path=Path("cover.png"))]))
+
+
+def test_cover_required_course_and_teaching_team_from_the_editor(demo, session, engine, actor_of):
+    ids = world(engine, actor_of)
+    with Session(engine) as s:
+        first_id = courses.create_course(s, actor_of(IRENE), "Lifting basics").id
+        s.commit()
+    browser = editor(session, IRENE, ids["course"])
+    ed = browser.state(CourseEditorState)
+    assert ed.cover_url == "" and ed.required_course == "none"
+    assert [c.label for c in ed.required_course_choices] == ["Lifting basics"]
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+    assert toast_text(upload_cover(browser, png)) == "Cover image saved."
+    saved = ed.cover_url
+    assert saved.startswith(f"/files/courses/{ids['course']}/cover?v=")
+    assert toast_text(upload_cover(browser, b"%PDF-1.4")) == "The cover must be a PNG, JPEG or WebP image."
+    assert ed.cover_url == saved
+    assert toast_text(browser.call(CourseEditorState, "remove_cover")) == "Cover image removed."
+    assert ed.cover_url == ""
+
+    browser.call(CourseEditorState, "pick_required_course", str(first_id))
+    browser.call(CourseEditorState, "save_details", {"title": "Safe lifting at work", "language": "en", "completion_rule": "all_required"})
+    with Session(engine) as s:
+        assert s.get(Course, ids["course"]).required_course_id == first_id
+
+    browser.call(CourseEditorState, "search_staff", "isa")
+    assert [m.email for m in ed.staff_found] == [ISAAC]
+    result = browser.call(CourseEditorState, "add_staff", ed.staff_found[0].user_id, "assistant")
+    assert toast_text(result) == "Isaac Instructor now teaches this course as assistant."
+    assert sorted((m.email, m.role_label) for m in ed.staff) == [(IRENE, "Instructor"), (ISAAC, "Assistant")]
+    assert ed.staff_found == [] and ed.staff_query == ""
+    isaac = next(m for m in ed.staff if m.email == ISAAC)
+    browser.call(CourseEditorState, "change_staff_role", isaac.user_id, "instructor")
+    assert next(m for m in ed.staff if m.email == ISAAC).role_label == "Instructor"
+    browser.call(CourseEditorState, "ask_delete", "staff", isaac.user_id)
+    assert ed.delete_open and ed.delete_what == "staff"
+    browser.call(CourseEditorState, "confirm_delete")
+    assert [m.email for m in ed.staff] == [IRENE]
+    with Session(engine) as s:
+        assert s.exec(select(CourseStaff).where(CourseStaff.course_id == ids["course"])).all()[0].role == "instructor"
+
+
+def test_module_settings_set_release_and_prerequisites(demo, session, engine, actor_of):
+    ids = world(engine, actor_of)
+    browser = editor(session, IRENE, ids["course"])
+    ed = browser.state(CourseEditorState)
+    browser.call(CourseEditorState, "module_settings", str(ids["module2"]))
+    assert ed.module_form_open and ed.module_form_title == "Practice" and ed.release_mode == "now"
+    assert [(p.label, p.checked) for p in ed.module_prereq_options] == [("Basics", False)]
+
+    browser.call(CourseEditorState, "toggle_module_prerequisite", str(ids["module"]), True)
+    assert [(p.label, p.checked) for p in ed.module_prereq_options] == [("Basics", True)]
+    assert toast_text(browser.call(CourseEditorState, "save_release", {"release_mode": "days", "release_days": "7"})) == "Release rule saved."
+    practice = next(m for m in ed.modules if m.id == str(ids["module2"]))
+    assert practice.release == "Opens 7 days after enrolling"
+    with Session(engine) as s:
+        module = s.get(Module, ids["module2"])
+        assert module.available_after_days == 7
+        lesson = s.get(Lesson, ids["lesson"])
+        assert lesson.available_after_days is None, "the lesson dialog's rule was not touched"
+
+    # A loop is refused with a clear message and the saved rule stays.
+    browser.call(CourseEditorState, "module_settings", str(ids["module"]))
+    before = snapshot(engine)
+    result = browser.call(CourseEditorState, "toggle_module_prerequisite", str(ids["module2"]), True)
+    assert "loop" in toast_text(result)
+    assert snapshot(engine) == before
+
+
+def test_an_image_goes_into_the_text_lesson_being_edited(demo, session, engine, actor_of):
+    ids = world(engine, actor_of)
+    browser = editor(session, IRENE, ids["course"])
+    ed = browser.state(CourseEditorState)
+    browser.call(CourseEditorState, "open_lesson", str(ids["lesson"]))
+    browser.call(CourseEditorState, "set_markdown", "# Why\n\nTyped, not saved yet.")
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+    handler = CourseEditorState.upload_lesson_image.fn
+    result = asyncio.run(handler(ed, [rx.UploadFile(io.BytesIO(png), path=Path("Back pain.png"))]))
+    assert toast_text(result) == "Image added at the end of the text: move its line where it belongs."
+    assert ed.markdown.startswith("# Why\n\nTyped, not saved yet.\n\n![Back pain](/files/lessons/")
+    assert not ed.markdown_dirty
+    with Session(engine) as s:
+        assert s.get(Lesson, ids["lesson"]).content["markdown"] == ed.markdown

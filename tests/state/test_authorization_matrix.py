@@ -29,6 +29,7 @@ from lms_app.page_registry import PAGES
 from lms_app.services import auth, courses, files, groups, roles, users
 from lms_app.services.seed import DEMO_PASSWORD
 from lms_app.state.auth import AuthState
+from tests.state.course_archives import small_course_archive
 from tests.state.course_world import build_course
 from tests.state.harness import Browser, redirect_target, toast_text
 
@@ -69,6 +70,12 @@ PAGE_ROWS: dict[str, set[str]] = {
     # Anyone who takes courses may open the player; someone not enrolled reads why and where to enroll.
     "/learn/courses/[course_id]": SIGNED_IN,
     "/learn/courses/[course_id]/[lesson_id]": SIGNED_IN,
+    # --- courses: announcements (rows below) ---
+    "/teach/courses/[course_id]/announcements": {INSTRUCTOR, ADMIN},
+    # Like the player: someone not enrolled reads why and where to enroll.
+    "/learn/courses/[course_id]/announcements": SIGNED_IN,
+    # --- courses: live sessions (rows below) ---
+    "/teach/courses/[course_id]/sessions/[lesson_id]": {INSTRUCTOR, ADMIN},
 }
 
 
@@ -85,7 +92,9 @@ class HandlerRow:
 
 
 IMPORT_CSV = "email,name,roles\nnew.person@example.com,New Person,learner\n"
+ENROLL_CSV = "email\nsven@example.com\n"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 
 
 def in_group(ids: dict) -> dict:
@@ -228,7 +237,17 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     "CourseEditorState.pick_lesson_kind": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: ("link",), ui_only=True),
     "CourseEditorState.pick_release_mode": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: ("date",), ui_only=True),
     "CourseEditorState.set_markdown": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: ("# Draft",), ui_only=True),
-    "CourseEditorState.rename_module_dialog": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: (str(ids["module"]),), ui_only=True),
+    "CourseEditorState.module_settings": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["module2"]),)),
+    "CourseEditorState.toggle_module_prerequisite": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["module"]), True), given=lambda ids: {"module_form_id": str(ids["module2"])}),
+    "CourseEditorState.upload_cover": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ([rx.UploadFile(io.BytesIO(PNG), path=Path("cover.png"))],)),
+    "CourseEditorState.remove_cover": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}"),
+    "CourseEditorState.upload_lesson_image": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ([rx.UploadFile(io.BytesIO(PNG), path=Path("map.png"))],),
+                                                        given=lambda ids: {"lesson_id": str(ids["lesson"]), "lesson_kind": "text"}),
+    "CourseEditorState.pick_required_course": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: ("none",), ui_only=True),
+    # Isaac assists on the world's course.
+    "CourseEditorState.search_staff": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ("isaac",)),
+    "CourseEditorState.add_staff": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["assistant"]), "instructor")),
+    "CourseEditorState.change_staff_role": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["assistant"]), "instructor")),
     "CourseEditorState.new_lesson": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: (str(ids["module"]),), ui_only=True),
     "CourseEditorState.ask_delete": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: ("lesson", str(ids["lesson"])), ui_only=True),
     "CourseLearnersState.load": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/learners"),
@@ -247,6 +266,18 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     "CourseLearnersState.ask_unenroll": HandlerRow(EVERYONE, "/teach/courses/{course}/learners", lambda ids: (str(ids["enrollment"]),), ui_only=True),
     "CourseLearnersState.ask_progress": HandlerRow(EVERYONE, "/teach/courses/{course}/learners", lambda ids: (str(ids["enrollment"]), "reset"), ui_only=True),
     "CourseLearnersState.pick_progress_lesson": HandlerRow(EVERYONE, "/teach/courses/{course}/learners", lambda ids: (str(ids["lesson"]),), ui_only=True),
+    # --- courses: roster import and export (rows below) ---
+    "CourseLearnersState.export_roster": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/learners"),
+    "CourseLearnersState.handle_import_upload": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/learners", lambda ids: ([rx.UploadFile(io.BytesIO(ENROLL_CSV.encode()), path=Path("learners.csv"))],)),
+    # The file checked by the upload is in the state already; the instructor enrolls Sven, then the admin finds him enrolled.
+    "CourseLearnersState.bulk_enroll": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/learners", given=lambda ids: {"_import_csv": ENROLL_CSV}),
+    **{f"CourseLearnersState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}/learners", ui_only=True) for name in ("reset_import", "start_bulk_enroll")},
+    "CourseLearnersState.set_import_open": HandlerRow(EVERYONE, "/teach/courses/{course}/learners", lambda ids: (True,), ui_only=True),
+    # --- courses: export and import (rows below) ---
+    # Importing needs "courses.create" (instructors, admins): each of them gets a new draft.
+    "CourseImportState.upload_archive": HandlerRow({INSTRUCTOR, ADMIN}, "/teach", lambda ids: ([rx.UploadFile(io.BytesIO(small_course_archive()), path=Path("course.zip"))],)),
+    "CourseImportState.set_import_open": HandlerRow(EVERYONE, "/teach", lambda ids: (True,), ui_only=True),
+    "CourseImportState.start_import": HandlerRow(EVERYONE, "/teach", ui_only=True),
     # --- courses: catalog and my learning (rows below) ---
     "MyLearningState.load": HandlerRow(SIGNED_IN, "/learn"),
     **{f"CatalogState.{name}": HandlerRow(SIGNED_IN, "/catalog") for name in ("load", "clear_filters")},
@@ -268,6 +299,30 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     **{f"PlayerState.{name}": HandlerRow({LEARNER}, "/learn/courses/{course}/{lesson}") for name in ("reached_end", "mark_done")},
     "PlayerState.heartbeat": HandlerRow({LEARNER}, "/learn/courses/{course}/{lesson}", lambda ids: ({"lesson": str(ids["lesson"]), "seconds": 30},)),
     "PlayerState.report_watch": HandlerRow({LEARNER}, "/learn/courses/{course}/{lesson}", lambda ids: ({"lesson": str(ids["lesson"]), "ranges": [[0, 10]]},)),
+    # --- courses: announcements (rows below) ---
+    # Irene teaches the world's course (one announcement posted); admins manage every course.
+    "CourseAnnouncementsState.load": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/announcements"),
+    "CourseAnnouncementsState.post": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/announcements", lambda ids: ({"title": "Room change", "body": "Room B."},),
+                                                given=lambda ids: {"also_email": True}),
+    "CourseAnnouncementsState.save_edit": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/announcements", lambda ids: ({"title": "Welcome!", "body": "Hello."},),
+                                                     given=lambda ids: {"target_id": str(ids["announcement"])}),
+    "CourseAnnouncementsState.delete": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/announcements", given=lambda ids: {"target_id": str(ids["announcement"])}),
+    **{f"CourseAnnouncementsState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}/announcements", lambda ids: (str(ids["announcement"]),), ui_only=True)
+       for name in ("ask_edit", "ask_delete")},
+    **{f"CourseAnnouncementsState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}/announcements", lambda ids: (True,), ui_only=True)
+       for name in ("set_also_email", "set_edit_open", "set_delete_open")},
+    **{f"CourseAnnouncementsState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}/announcements", lambda ids: ("Draft",), ui_only=True)
+       for name in ("set_draft_title", "set_draft_body", "set_edit_body")},
+    # Reading marks the course's announcements seen: anyone may open the page (Leo and the
+    # course's staff read; the others read why not).
+    "LearnerAnnouncementsState.load": HandlerRow(SIGNED_IN, "/learn/courses/{course}/announcements"),
+    # --- courses: live sessions (rows below) ---
+    # Leo holds a seat at the world's live session; only those the lesson is open to may sign up.
+    "PlayerState.sign_up": HandlerRow({LEARNER}, "/learn/courses/{course}/{live_lesson}"),
+    # Anyone signed in may cancel their own place: the others have none to cancel.
+    "PlayerState.cancel_seat": HandlerRow(SIGNED_IN, "/learn/courses/{course}/{live_lesson}"),
+    **{f"SessionAttendanceState.{name}": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/sessions/{live_lesson}") for name in ("load", "export_csv")},
+    "SessionAttendanceState.mark": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/sessions/{live_lesson}", lambda ids: (str(ids["learner"]), "attended")),
 }
 
 # --- API routes: (method, path) -> who may call it (public routes answer everyone) -----------------
@@ -283,9 +338,21 @@ API_ROWS: dict[tuple[str, str], set[str]] = {
     # --- courses: lesson files ---
     # The world's file lesson: Leo (enrolled, lesson open) and the course's staff (Irene, admins).
     ("GET", "/files/lessons/{lesson_id}"): {LEARNER, INSTRUCTOR, ADMIN},
+    # An image of the world's first (open) text lesson: like the lesson files.
+    ("GET", "/files/lessons/{lesson_id}/images/{image_id}"): {LEARNER, INSTRUCTOR, ADMIN},
+    # The world's course is published: its cover shows to everyone signed in.
+    ("GET", "/files/courses/{course_id}/cover"): SIGNED_IN,
+    # --- courses: export and import (rows below) ---
+    # The world's course: exported by those who may change it (Irene, admins).
+    ("GET", "/files/courses/{course_id}/export"): {INSTRUCTOR, ADMIN},
+    # --- courses: live sessions (rows below) ---
+    # The world's live session's calendar file: Leo (enrolled, lesson open) and the course's staff.
+    ("GET", "/calendar/lessons/{session_lesson_id}.ics"): {LEARNER, INSTRUCTOR, ADMIN},
 }
 # The world's ids the API paths' parameters stand for.
-API_PATH_IDS = {"lesson_id": "file_lesson"}
+API_PATH_IDS = {"lesson_id": "file_lesson", "course_id": "course", "session_lesson_id": "live_lesson"}
+# Where a route's parameter stands for another of the world's ids.
+API_PATH_IDS_OF_ROUTE = {"/files/lessons/{lesson_id}/images/{image_id}": {"lesson_id": "lesson", "image_id": "image"}}
 
 
 def _app_states() -> list[type[rx.State]]:
@@ -375,6 +442,25 @@ def world(demo, engine, actor_of):
         handout = courses.add_lesson(s, actor_of(LOGINS[INSTRUCTOR]), course_ids["module"], "Handout", "file")
         files.store_lesson_file(s, actor_of(LOGINS[INSTRUCTOR]), handout.id, io.BytesIO(PDF), "handout.pdf")
         course_ids["file_lesson"] = handout.id
+        # --- courses: announcements: one posted by Irene ---
+        from lms_app.services import announcements
+
+        course_ids["announcement"] = announcements.post(s, actor_of(LOGINS[INSTRUCTOR]), course_ids["course"], "Welcome", "Start with the basics.").announcement.id
+        # --- courses: live sessions: a session in a month, Leo holding a seat ---
+        from datetime import timedelta
+
+        from lms_app.models import utcnow
+        from lms_app.services import live_sessions
+
+        clinic = courses.add_lesson(s, actor_of(LOGINS[INSTRUCTOR]), course_ids["module"], "Lifting clinic", "live_session",
+                                    {"starts_at": (utcnow() + timedelta(days=30)).isoformat(), "location": "Store 12", "capacity": 5})
+        live_sessions.sign_up(s, actor_of(LOGINS[LEARNER]), clinic.id)
+        course_ids["live_lesson"] = clinic.id
+        files.store_cover(s, actor_of(LOGINS[INSTRUCTOR]), course_ids["course"], io.BytesIO(PNG))
+        image = files.store_lesson_image(s, actor_of(LOGINS[INSTRUCTOR]), course_ids["lesson"], io.BytesIO(PNG), "lift.png")
+        course_ids["image"] = image.rsplit("/", 1)[-1].rstrip(")")
+        courses.add_staff(s, actor_of(LOGINS[INSTRUCTOR]), course_ids["course"], people["isaac@example.com"].id, "assistant")
+        course_ids["assistant"] = people["isaac@example.com"].id
         s.flush()
         ids = {
             "learner": leo.id, "manager": maya.id, "pending": pending.id, "invited": invited.id, "member": member,
@@ -452,7 +538,8 @@ def test_api_routes(method, path, world, engine):
         if world["tokens"][role]:
             client.cookies.set(settings.COOKIE_NAME, world["tokens"][role])
         with _writes(engine) as sent:
-            response = client.request(method, path.format(**{k: world["ids"][v] for k, v in API_PATH_IDS.items()}), json={})
+            ids = {**API_PATH_IDS, **API_PATH_IDS_OF_ROUTE.get(path, {})}
+            response = client.request(method, path.format(**{k: world["ids"][v] for k, v in ids.items()}), json={})
         statuses[role] = response.status_code
         assert response.status_code < 500, f"{role} {method} {path}: {response.text}"
         if role not in allowed:

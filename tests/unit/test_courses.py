@@ -276,3 +276,25 @@ def test_a_course_cannot_require_itself_through_others(course, session, actor_of
         courses.update_course(session, irene, course.id, required_course_id=second.id)
     with pytest.raises(Invalid, match="Unknown course setting"):
         courses.update_course(session, irene, course.id, visibility="published")
+
+
+def test_the_teaching_team_is_chosen_among_people_who_teach(course, session, actor_of):
+    irene = actor_of(IRENE)
+    found = courses.staff_candidates(session, irene, course.id, "ISAAC")
+    assert [m.email for m in found] == [ISAAC]
+    assert courses.staff_candidates(session, irene, course.id, "irene") == [], "already on the course"
+    assert courses.staff_candidates(session, irene, course.id, "leo") == [], "a learner does not teach"
+    with pytest.raises(Invalid, match="has no role that teaches courses"):
+        courses.add_staff(session, irene, course.id, user_id(session, LEO), "assistant")
+    with pytest.raises(PermissionDenied):
+        courses.staff_candidates(session, actor_of(ISAAC), course.id, "irene")
+
+
+def test_a_course_may_require_any_other_course_that_is_not_archived(course, session, actor_of):
+    irene = actor_of(IRENE)
+    other = courses.create_course(session, irene, "Basics first")
+    old = courses.create_course(session, irene, "Old basics")
+    courses.archive_course(session, irene, old.id)
+    assert [title for _, title in courses.required_course_options(session, irene, course.id)] == ["Basics first"]
+    courses.update_course(session, irene, course.id, required_course_id=other.id)
+    assert courses.get_outline(session, irene, course.id).required_course_id == other.id

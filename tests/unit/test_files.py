@@ -131,11 +131,48 @@ def test_file_names_lose_folders_and_control_characters():
     assert files.clean_file_name("", ".pdf") == "lesson-file.pdf"
 
 
-def test_replacing_a_file_deletes_the_old_one(world, session, actor_of):
+def test_replacing_a_file_deletes_the_old_one_once_saved(world, session, actor_of):
     old = settings.PRIVATE_DIR / content(session, world["handout"])["file_path"]
     files.store_lesson_file(session, actor_of(IRENE), world["handout"], io.BytesIO(PNG), "map.png")
+    assert old.exists(), "deleted before the change was saved"
+    session.commit()
     assert not old.exists()
     assert content(session, world["handout"])["file_name"] == "map.png"
+
+
+def test_a_replacement_that_is_rolled_back_keeps_the_old_file(world, session, actor_of):
+    old = settings.PRIVATE_DIR / content(session, world["handout"])["file_path"]
+    new = files.store_lesson_file(session, actor_of(IRENE), world["handout"], io.BytesIO(PNG), "map.png")
+    session.rollback()
+    session.commit()
+    assert old.exists() and content(session, world["handout"])["file_name"] == "Leo's handout.pdf"
+    assert not (settings.PRIVATE_DIR / new.file_path).exists(), "nothing points to the new file"
+
+
+def test_deleting_a_lesson_or_module_deletes_its_files(world, session, actor_of):
+    irene = actor_of(IRENE)
+    handout = settings.PRIVATE_DIR / content(session, world["handout"])["file_path"]
+    video = settings.PRIVATE_DIR / content(session, world["video"])["file_path"]
+    courses.delete_lesson(session, irene, world["handout"])
+    session.commit()
+    assert not handout.exists() and video.exists()
+    module_id = session.get(Lesson, world["video"]).module_id
+    courses.delete_module(session, irene, module_id)
+    session.commit()
+    assert not video.exists()
+
+
+def test_a_file_shared_with_a_copy_stays_until_no_lesson_uses_it(world, session, actor_of):
+    irene = actor_of(IRENE)
+    handout = settings.PRIVATE_DIR / content(session, world["handout"])["file_path"]
+    copy = courses.copy_course(session, irene, world["course"])
+    courses.delete_lesson(session, irene, world["handout"])
+    session.commit()
+    assert handout.exists(), "the copy still shows this file"
+    copied = session.exec(select(Lesson).where(Lesson.course_id == copy.id, Lesson.title == "Handout")).one()
+    courses.delete_lesson(session, irene, copied.id)
+    session.commit()
+    assert not handout.exists()
 
 
 @pytest.mark.parametrize("who", [LEO, ISAAC, MAYA])
@@ -188,3 +225,106 @@ def test_a_path_that_leaves_the_storage_is_never_served(world, session, actor_of
     session.commit()
     with pytest.raises(NotFound):
         files.lesson_file(session, actor_of(IRENE), world["handout"])
+
+
+WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 40
+
+
+@pytest.mark.parametrize("data, ext", [(PNG, ".png"), (b"\xff\xd8\xff\xe0" + b"\x00" * 20, ".jpg"), (WEBP, ".webp")])
+def test_a_cover_is_an_image_by_content(world, session, actor_of, data, ext):
+    path = files.store_cover(session, actor_of(IRENE), world["course"], io.BytesIO(data))
+    session.commit()
+    assert path.endswith(ext) and (settings.PRIVATE_DIR / path).read_bytes() == data
+    url = files.cover_url(world["course"], path)
+    assert url.startswith(f"/files/courses/{world['course']}/cover?v=")
+
+
+@pytest.mark.parametrize("data", [PDF, HTML, b"<svg onload=alert(1)></svg>", EXE])
+def test_a_cover_that_is_not_an_image_is_refused(world, session, actor_of, data):
+    with pytest.raises(Invalid, match="PNG, JPEG or WebP"):
+        files.store_cover(session, actor_of(IRENE), world["course"], io.BytesIO(data))
+
+
+def test_a_cover_over_the_limit_is_refused_and_leaves_nothing(world, session, actor_of, monkeypatch):
+    folder = settings.PRIVATE_DIR / "covers" / str(world["course"])
+    before = sorted(folder.iterdir()) if folder.exists() else []
+    monkeypatch.setattr(files, "MAX_IMAGE_MB", 0)
+    with pytest.raises(Invalid, match="larger than 0 MB"):
+        files.store_cover(session, actor_of(IRENE), world["course"], io.BytesIO(PNG))
+    assert (sorted(folder.iterdir()) if folder.exists() else []) == before
+
+
+def test_replacing_or_removing_the_cover_deletes_the_old_image(world, session, actor_of):
+    irene = actor_of(IRENE)
+    first = settings.PRIVATE_DIR / files.store_cover(session, irene, world["course"], io.BytesIO(PNG))
+    session.commit()
+    second = settings.PRIVATE_DIR / files.store_cover(session, irene, world["course"], io.BytesIO(WEBP))
+    session.commit()
+    assert not first.exists() and second.exists()
+    courses.update_course(session, irene, world["course"], cover_image_path=None)
+    session.commit()
+    assert not second.exists()
+
+
+def test_who_sees_a_cover(world, session, actor_of):
+    irene = actor_of(IRENE)
+    files.store_cover(session, irene, world["course"], io.BytesIO(PNG))
+    session.commit()
+    assert files.cover_file(session, actor_of(AMARA), world["course"]).mime == "image/png", "a published course: anyone signed in"
+    with pytest.raises(PermissionDenied):
+        files.store_cover(session, actor_of(LEO), world["course"], io.BytesIO(PNG))
+    courses.set_visibility(session, irene, world["course"], "draft")
+    session.commit()
+    with pytest.raises(NotFound):
+        files.cover_file(session, actor_of(AMARA), world["course"])
+    assert files.cover_file(session, irene, world["course"]).path.read_bytes() == PNG
+
+
+def test_a_text_lesson_gets_images_that_follow_its_access_rules(world, session, actor_of):
+    irene = actor_of(IRENE)
+    snippet = files.store_lesson_image(session, irene, world["intro"], io.BytesIO(PNG), "Fire exits.png")
+    session.commit()
+    image_id = snippet.rsplit("/", 1)[-1].rstrip(")")
+    assert snippet == f"![Fire exits](/files/lessons/{world['intro']}/images/{image_id})"
+    assert content(session, world["intro"])["markdown"] == "Hi\n\n" + snippet
+    assert files.lesson_image(session, actor_of(LEO), world["intro"], image_id).path.read_bytes() == PNG
+    with pytest.raises(PermissionDenied, match="not enrolled"):
+        files.lesson_image(session, actor_of(AMARA), world["intro"], image_id)
+    with pytest.raises(NotFound):
+        files.lesson_image(session, actor_of(LEO), world["intro"], "nope")
+    with pytest.raises(Invalid, match="PNG, JPEG or WebP"):
+        files.store_lesson_image(session, irene, world["intro"], io.BytesIO(HTML), "x.png")
+    with pytest.raises(Invalid, match="text lessons"):
+        files.store_lesson_image(session, irene, world["handout"], io.BytesIO(PNG), "x.png")
+    with pytest.raises(PermissionDenied):
+        files.store_lesson_image(session, actor_of(LEO), world["intro"], io.BytesIO(PNG), "x.png")
+
+
+def test_an_image_taken_out_of_the_text_is_deleted_once_saved(world, session, actor_of):
+    irene = actor_of(IRENE)
+    files.store_lesson_image(session, irene, world["intro"], io.BytesIO(PNG), "map.png")
+    session.commit()
+    stored = settings.PRIVATE_DIR / content(session, world["intro"])["images"][0]["file_path"]
+    courses.set_lesson_text(session, irene, world["intro"], content(session, world["intro"])["markdown"] + "\n\nMore.")
+    session.commit()
+    assert stored.exists() and len(content(session, world["intro"])["images"]) == 1
+    courses.set_lesson_text(session, irene, world["intro"], "No picture any more.")
+    session.commit()
+    assert not stored.exists() and "images" not in content(session, world["intro"])
+
+
+def test_a_copied_text_lesson_shows_its_images_at_its_own_address(world, session, actor_of):
+    irene = actor_of(IRENE)
+    files.store_lesson_image(session, irene, world["intro"], io.BytesIO(PNG), "map.png")
+    copy = courses.copy_course(session, irene, world["course"])
+    session.commit()
+    copied = session.exec(select(Lesson).where(Lesson.course_id == copy.id, Lesson.title == "Intro")).one()
+    image_id = copied.content["images"][0]["id"]
+    assert f"/files/lessons/{copied.id}/images/{image_id}" in copied.content["markdown"]
+    assert str(world["intro"]) not in copied.content["markdown"].split("images")[0]
+    # The original's deletion leaves the copy's image in place.
+    stored = settings.PRIVATE_DIR / copied.content["images"][0]["file_path"]
+    courses.delete_lesson(session, irene, world["intro"])
+    session.commit()
+    assert stored.exists()
+    assert files.lesson_image(session, irene, copied.id, image_id).path == stored.resolve()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import SQLModel, select
 
-from lms_app import db
+from lms_app import db, settings
 from lms_app.models import Course, Department, DepartmentManager, Enrollment, Group, GroupManager, GroupMember, Lesson, LessonProgress, User, UserRole
 from lms_app.services import courses, enrollment, progress, seed
 from lms_app.services.errors import Invalid
@@ -25,7 +25,7 @@ def test_demo_seed_is_idempotent_and_has_every_role(engine, session):
     with db.session_scope() as s:
         seed.seed_demo(s)
     assert _counts(session) == first
-    assert first["app_user"] == 24 and first["department"] == 3 and first["user_group"] == 2 and first["course"] == 3
+    assert first["app_user"] == 24 and first["department"] == 3 and first["user_group"] == 2 and first["course"] == 4
     assert session.exec(select(func.count()).select_from(GroupManager)).one() == 1
     assert session.exec(select(func.count()).select_from(DepartmentManager)).one() == 1
 
@@ -49,6 +49,16 @@ def test_demo_courses_are_published_with_learners_at_every_stage(engine, session
     assert mine[service.id].status == "active" and 0 < percents[mine[service.id].id] < 100
     product = next(c for c in published if c.title.startswith("Outdoor gear"))
     assert mine[product.id].status == "completed" and mine[product.id].completed_at is not None
+    # Real files: a video and a PDF in private storage, and cover images.
+    stored = {le.kind: le.content for le in session.exec(select(Lesson).where(Lesson.kind.in_(("video", "file")))).all()}
+    assert (settings.PRIVATE_DIR / stored["video"]["file_path"]).read_bytes()[:4] == b"\x1a\x45\xdf\xa3"
+    assert (settings.PRIVATE_DIR / stored["file"]["file_path"]).read_bytes().startswith(b"%PDF-")
+    assert all((settings.PRIVATE_DIR / c.cover_image_path).read_bytes()[:4] == b"\x89PNG" for c in published)
+    # A template to copy: a draft two instructors may copy.
+    template = session.exec(select(Course).where(Course.title == "Course template")).one()
+    assert template.visibility == "draft"
+    copy = courses.copy_course(session, actor_of("isaac@example.com"), template.id)
+    assert [m.title for m in courses.get_outline(session, actor_of("isaac@example.com"), copy.id).modules] == ["Welcome", "Learn", "Wrap-up"]
     # The safety course asks for its key.
     safety = next(c for c in published if c.title == "Warehouse safety")
     with pytest.raises(Invalid, match="key"):

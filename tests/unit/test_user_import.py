@@ -7,7 +7,7 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from lms_app.models import AuditEvent, GroupMember, Invitation, OutgoingEmail, Permission, Role, User, UserRole
-from lms_app.services import audit, users
+from lms_app.services import audit, csv_import, users
 from lms_app.services.errors import Invalid, PermissionDenied
 from lms_app.services.permissions import roles_and_permissions
 
@@ -84,9 +84,9 @@ def test_whole_file_problems(demo, session, actor_of):
     assert "The column email appears twice in the header." in preview.file_errors
     preview = users.parse_import(session, admin, "email,name,shoe_size\na@example.com,A B,44\n")
     assert preview.ok and preview.ignored_columns == ["shoe_size"]
-    too_many = HEADER + "".join(f"p{i}@example.com,Person {i},,,,,\n" for i in range(users.MAX_IMPORT_ROWS + 1))
+    too_many = HEADER + "".join(f"p{i}@example.com,Person {i},,,,,\n" for i in range(csv_import.MAX_IMPORT_ROWS + 1))
     assert any("more than 5000 people" in e for e in users.parse_import(session, admin, too_many).file_errors)
-    huge = HEADER + "x" * (users.MAX_IMPORT_BYTES + 1)
+    huge = HEADER + "x" * (csv_import.MAX_IMPORT_BYTES + 1)
     assert users.parse_import(session, admin, huge).file_errors[0].startswith("The file is too large")
 
 
