@@ -382,8 +382,10 @@ def _enrollment_card() -> rx.Component:
 
 
 def _lesson_badges(le: LessonView) -> rx.Component:
+    s = CourseEditorState
     return rx.flex(
         rx.cond(le.required, rx.badge("Required", variant="soft", size="1"), rx.badge("Optional", variant="soft", color_scheme="gray", size="1")),
+        rx.cond((s.completion_rule == "chosen") & le.counts, rx.badge(rx.icon("flag", size=11), "Completes the course", variant="soft", color_scheme="green", size="1")),
         rx.cond(le.release != "", rx.badge(rx.icon("calendar", size=11), le.release, variant="soft", color_scheme="blue", size="1")),
         rx.cond(le.requires != "", rx.badge(rx.icon("lock", size=11), le.requires, variant="soft", color_scheme="violet", size="1")),
         rx.cond(le.problem != "", rx.tooltip(rx.badge(rx.icon("circle-alert", size=11), "Not ready", variant="soft", color_scheme="amber", size="1"), content=le.problem)),
@@ -785,10 +787,26 @@ def _lesson_dialog() -> rx.Component:
                         rx.switch(checked=s.lesson_required, on_change=s.set_lesson_required, disabled=~s.can_edit, id="lesson-required"),
                         spacing="1",
                     ),
+                    rx.cond(
+                        s.completion_rule == "chosen",
+                        rx.vstack(
+                            rx.text("Completes the course", size="2", weight="medium", white_space="nowrap"),
+                            rx.switch(checked=s.lesson_counts, on_change=s.set_lesson_counts, disabled=~s.can_edit, id="lesson-counts"),
+                            spacing="1",
+                        ),
+                    ),
                     spacing="4", align="start", width="100%",
                 ),
                 _content_editor(),
                 rx.separator(size="4"),
+                rx.cond(
+                    s.can_edit & (s.modules.length() > 1),
+                    form_field("Module", rx.select.root(
+                        rx.select.trigger(width="100%", max_width="360px", id="lesson-module"),
+                        rx.select.content(rx.foreach(s.modules, lambda m: rx.select.item(m.title, value=m.id))),
+                        value=s.lesson_module, on_change=s.move_lesson_to_module,
+                    ), "Moving a lesson puts it at the end of that module."),
+                ),
                 rx.grid(
                     _release_form(),
                     _prerequisites("Opens after these lessons are done", s.prereq_options, s.toggle_prerequisite, "No other lessons yet."),

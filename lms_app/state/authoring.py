@@ -135,6 +135,7 @@ class LessonView:
     kind: str
     kind_label: str
     required: bool
+    counts: bool  # counts for completion under the "chosen" rule
     release: str
     requires: str  # "" or "After 2 lessons"
     problem: str
@@ -179,7 +180,7 @@ def _modules(outline: CourseOutline) -> list[ModuleView]:
     for mi, m in enumerate(outline.modules):
         lessons = [
             LessonView(
-                str(le.id), str(m.id), le.title, le.kind, le.kind_label, le.required,
+                str(le.id), str(m.id), le.title, le.kind, le.kind_label, le.required, le.counts_for_completion,
                 _release_label(le.available_on, le.available_after_days),
                 (f"After {len(le.requires)} lesson{'s' if len(le.requires) != 1 else ''}" if le.requires else ""),
                 le.problem or "", li == 0, li == len(m.lessons) - 1,
@@ -247,6 +248,8 @@ class CourseEditorState(ActorMixin, rx.State):
     lesson_kind: str = "text"
     lesson_kind_label: str = ""
     lesson_required: bool = True
+    lesson_counts: bool = False
+    lesson_module: str = ""
     lesson_problem: str = ""
     markdown: str = ""
     saved_markdown: str = ""
@@ -570,6 +573,8 @@ class CourseEditorState(ActorMixin, rx.State):
         c = lesson.content
         self.lesson_id, self.lesson_title, self.lesson_kind, self.lesson_kind_label = str(lesson.id), lesson.title, lesson.kind, lesson.kind_label
         self.lesson_required, self.lesson_problem = lesson.required, lesson.problem or ""
+        self.lesson_counts = lesson.counts_for_completion
+        self.lesson_module = str(lesson.module_id)
         self.markdown = self.saved_markdown = str(c.get("markdown", "")) if lesson.kind == "text" else ""
         self.link_url = str(c.get("url", "")) if lesson.kind == "link" else ""
         self.link_new_tab = bool(c.get("open_in_new_tab", True))
@@ -623,6 +628,24 @@ class CourseEditorState(ActorMixin, rx.State):
     def set_lesson_required(self, session: Session, actor: Actor, value: bool):
         courses.update_lesson(session, actor, _num(self.lesson_id), required=bool(value))
         self.lesson_required = bool(value)
+        self._refresh_lesson(session, actor)
+
+    @rx.event
+    @teaching
+    def move_lesson_to_module(self, session: Session, actor: Actor, module_id: str):
+        """Move the lesson being edited to the end of another module."""
+        courses.move_lesson_to(session, actor, _num(self.lesson_id), _num(module_id))
+        o = self._fill(session, actor, details=False)
+        self._open_lesson(o, _num(self.lesson_id))
+        module = next((m.title for m in o.modules if str(m.id) == module_id), "")
+        return rx.toast.success(f"Moved to “{module}”.")
+
+    @rx.event
+    @teaching
+    def set_lesson_counts(self, session: Session, actor: Actor, value: bool):
+        """Under the "chosen" completion rule: whether this lesson is one of those that complete the course."""
+        courses.update_lesson(session, actor, _num(self.lesson_id), counts_for_completion=bool(value))
+        self.lesson_counts = bool(value)
         self._refresh_lesson(session, actor)
 
     @rx.event

@@ -11,7 +11,7 @@ import reflex as rx
 from sqlmodel import Session, SQLModel, select
 
 from lms_app.models import Course, CourseStaff, Enrollment, Lesson, LessonPrerequisite, LessonProgress, Module
-from lms_app.services import courses
+from lms_app.services import courses, progress
 from lms_app.services.seed import DEMO_PASSWORD
 from lms_app.state.authoring import CourseEditorState, TeachState
 from lms_app.state.roster import CourseLearnersState
@@ -435,3 +435,30 @@ def test_an_image_goes_into_the_text_lesson_being_edited(demo, session, engine, 
     assert not ed.markdown_dirty
     with Session(engine) as s:
         assert s.get(Lesson, ids["lesson"]).content["markdown"] == ed.markdown
+
+
+def test_the_chosen_lessons_rule_is_set_in_the_lesson_editor(demo, session, engine, actor_of):
+    ids = world(engine, actor_of)
+    browser = editor(session, IRENE, ids["course"])
+    ed = browser.state(CourseEditorState)
+    browser.call(CourseEditorState, "pick_completion_rule", "chosen")
+    browser.call(CourseEditorState, "save_details", {"title": "Safe lifting at work", "language": "en", "completion_rule": "chosen"})
+    browser.call(CourseEditorState, "open_lesson", str(ids["locked_lesson"]))
+    assert ed.lesson_counts is False
+    browser.call(CourseEditorState, "set_lesson_counts", True)
+    assert ed.lesson_counts and next(le for m in ed.modules for le in m.lessons if le.id == str(ids["locked_lesson"])).counts
+    with Session(engine) as s:
+        assert s.get(Lesson, ids["locked_lesson"]).counts_for_completion
+        course = s.get(Course, ids["course"])
+        assert [lesson.title for lesson in progress.counted_lessons(course, courses.lessons_of(s, course.id))] == ["The drill"]
+
+
+def test_a_lesson_moves_to_another_module_from_its_editor(demo, session, engine, actor_of):
+    ids = world(engine, actor_of)
+    browser = editor(session, IRENE, ids["course"])
+    ed = browser.state(CourseEditorState)
+    browser.call(CourseEditorState, "open_lesson", str(ids["lesson"]))
+    assert ed.lesson_module == str(ids["module"])
+    result = browser.call(CourseEditorState, "move_lesson_to_module", str(ids["module2"]))
+    assert toast_text(result) == "Moved to “Practice”."
+    assert [le.title for le in ed.modules[1].lessons] == ["The drill", "Why it matters"] and ed.lesson_module == str(ids["module2"])

@@ -221,6 +221,8 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     "CourseEditorState.open_lesson": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["lesson"]),)),
     "CourseEditorState.save_lesson_title": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ("Why lifting matters",), given=lambda ids: {"lesson_id": str(ids["lesson"])}),
     "CourseEditorState.set_lesson_required": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (False,), given=lambda ids: {"lesson_id": str(ids["lesson"])}),
+    "CourseEditorState.set_lesson_counts": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (True,), given=lambda ids: {"lesson_id": str(ids["lesson"])}),
+    "CourseEditorState.move_lesson_to_module": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["module2"]),), given=lambda ids: {"lesson_id": str(ids["lesson"])}),
     "CourseEditorState.autosave_markdown": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ("# Why\n\nBacks matter.",), given=lambda ids: {"lesson_id": str(ids["lesson"])}),
     "CourseEditorState.save_markdown": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", given=lambda ids: {"lesson_id": str(ids["lesson"]), "markdown": "Backs matter."}),
     "CourseEditorState.save_content": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ({"url": "https://example.com/lifting"},), given=lambda ids: {"lesson_id": str(ids["lesson"]), "lesson_kind": "link"}),
