@@ -12,11 +12,13 @@ IMPORT_UPLOAD_ID = "course-archive-upload"
 
 
 def export_course_link(course_ref: rx.Var) -> rx.Component:
-    """A download link: the route answers the .zip as an attachment (the browser fetches it
-    itself, not the client-side router)."""
+    """A download button: the route answers the .zip as an attachment, named after the course.
+    The browser fetches it itself (a link through the client-side router was sometimes cut
+    short by the router's own navigation)."""
     return rx.button(
-        rx.el.a(rx.icon("download", size=16), "Export", href="/files/courses/" + course_ref + "/export", download="", reload_document=True),
-        as_child=True, variant="soft", color_scheme="gray", id="export-course",
+        rx.icon("download", size=16), "Export",
+        on_click=rx.download(url="/files/courses/" + course_ref + "/export"),
+        variant="soft", color_scheme="gray", id="export-course",
         title="Download this course (settings, modules, lessons and files) as one .zip to import elsewhere",
     )
 

@@ -65,6 +65,9 @@ def test_export_then_import_gives_the_same_course(new_context, course, tmp_path)
     page.goto(f"/teach/courses/{course['id']}")
     expect(page.locator("#course-heading")).to_have_text(course["title"])
     expect(page.locator(".lms-module-title")).to_have_count(2)
+    # A download started while the page is still settling after its first load is cancelled
+    # by the browser: click once it is idle, as a person would.
+    page.wait_for_load_state("networkidle")
     with page.expect_download() as download:
         page.locator("#export-course").click()
     archive_path = tmp_path / download.value.suggested_filename
