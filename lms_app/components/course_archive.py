@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from lms_app import settings
+from lms_app.components.ui import drop_zone
 from lms_app.state.course_archive import CourseImportState
 
 IMPORT_UPLOAD_ID = "course-archive-upload"
@@ -25,26 +26,13 @@ def export_course_link(course_ref: rx.Var) -> rx.Component:
 
 def import_course_dialog() -> rx.Component:
     s = CourseImportState
-    drop_zone = rx.upload.root(
-        rx.vstack(
-            rx.icon("file-archive", size=28, color=rx.color("accent", 10)),
-            rx.text("Drop the course archive here, or click to choose it", size="2", weight="medium", align="center"),
-            rx.text(f"A .zip exported from a course editor, up to {settings.MAX_COURSE_ARCHIVE_MB} MB", size="1", color_scheme="gray", align="center"),
-            align="center",
-            spacing="1",
-        ),
-        id=IMPORT_UPLOAD_ID,
-        accept={"application/zip": [".zip"], "application/x-zip-compressed": [".zip"]},
-        max_files=1,
-        multiple=False,
-        disabled=s.importing,
+    archive_zone = drop_zone(
+        IMPORT_UPLOAD_ID, "file-archive", "Drop the course archive here, or click to choose it",
+        f"A .zip exported from a course editor, up to {settings.MAX_COURSE_ARCHIVE_MB} MB",
+        {"application/zip": [".zip"], "application/x-zip-compressed": [".zip"]},
         # Said before the upload starts, so the dialog shows the import under way until it answers.
-        on_drop=[s.start_import, s.upload_archive(rx.upload_files(upload_id=IMPORT_UPLOAD_ID))],
-        border=f"2px dashed {rx.color('gray', 7)}",
-        border_radius="10px",
-        padding="24px 16px",
-        width="100%",
-        cursor="pointer",
+        [s.start_import, s.upload_archive(rx.upload_files(upload_id=IMPORT_UPLOAD_ID))],
+        disabled=s.importing,
     )
     return rx.dialog.root(
         rx.dialog.trigger(rx.button(rx.icon("upload", size=16), "Import course", variant="soft", id="import-course")),
@@ -56,7 +44,7 @@ def import_course_dialog() -> rx.Component:
                 size="2", color_scheme="gray",
             ),
             rx.vstack(
-                drop_zone,
+                archive_zone,
                 rx.cond(
                     s.importing,
                     rx.hstack(rx.spinner(size="2"), rx.text("Importing… checking every lesson and file.", size="2"), spacing="2", align="center", id="import-progress"),

@@ -179,6 +179,31 @@ def session_table(rows, on_revoke) -> rx.Component:
     )
 
 
+def drop_zone(upload_id: str, icon: str, title, hint, accept: dict, on_drop, **props) -> rx.Component:
+    """Where one file is dropped or chosen. `on_drop` is the event (or events) run with the
+    file: it goes to a state's handler, never to the public upload folder."""
+    return rx.upload.root(
+        rx.vstack(
+            rx.icon(icon, size=26, color=rx.color("accent", 10)),
+            rx.text(title, size="2", weight="medium", align="center"),
+            rx.text(hint, size="1", color_scheme="gray", align="center"),
+            align="center",
+            spacing="1",
+        ),
+        id=upload_id,
+        accept=accept,
+        max_files=1,
+        multiple=False,
+        on_drop=on_drop,
+        border=f"2px dashed {rx.color('gray', 7)}",
+        border_radius="10px",
+        padding="24px 16px",
+        width="100%",
+        cursor="pointer",
+        **props,
+    )
+
+
 def markdown(text, **props) -> rx.Component:
     """Markdown typed by people (lessons, announcements). Raw HTML inside it is shown as text,
     never rendered: content runs on the app's own origin."""

@@ -9,6 +9,7 @@ from lms_app.components.authoring import kind_icon, kind_options, small_icon_but
 from lms_app.components.course_archive import export_course_link, import_course_dialog
 from lms_app.components.ui import (
     confirm_dialog,
+    drop_zone,
     empty_state,
     form_dialog,
     form_field,
@@ -641,25 +642,10 @@ def _file_upload(what: str, accept: dict, limit_mb: int) -> rx.Component:
         ),
         rx.cond(
             s.can_edit,
-            rx.upload.root(
-                rx.vstack(
-                    rx.icon("file-up", size=24, color=rx.color("accent", 10)),
-                    rx.text(rx.cond(s.stored_file_name != "", "Drop a file here to replace it, or click to choose one", "Drop a file here, or click to choose one"),
-                            size="2", weight="medium", align="center"),
-                    rx.text(f"{what}, up to {limit_mb} MB", size="1", color_scheme="gray", align="center"),
-                    align="center",
-                    spacing="1",
-                ),
-                id=LESSON_UPLOAD_ID,
-                accept=accept,
-                max_files=1,
-                multiple=False,
-                on_drop=s.upload_lesson_file(rx.upload_files(upload_id=LESSON_UPLOAD_ID)),
-                border=f"2px dashed {rx.color('gray', 7)}",
-                border_radius="10px",
-                padding="20px",
-                width="100%",
-                cursor="pointer",
+            drop_zone(
+                LESSON_UPLOAD_ID, "file-up",
+                rx.cond(s.stored_file_name != "", "Drop a file here to replace it, or click to choose one", "Drop a file here, or click to choose one"),
+                f"{what}, up to {limit_mb} MB", accept, s.upload_lesson_file(rx.upload_files(upload_id=LESSON_UPLOAD_ID)),
             ),
         ),
         spacing="2",

@@ -220,17 +220,12 @@ def store_lesson_file(session: Session, actor: Actor, lesson_id: int, stream: Bi
     it replaces is deleted."""
     lesson = _lesson_for_upload(session, actor, lesson_id)
     result = keep_lesson_file(lesson.course_id, lesson.kind, stream, file_name)
-    file_path = result.file_path
     content = {"file_path": result.file_path, "file_name": result.file_name, "file_size": result.file_size}
     if lesson.kind == "video":
         keep = {k: v for k, v in (lesson.content or {}).items() if k in ("duration_seconds", "threshold")}
         content = {"source": "upload", **content, **keep}
-    try:
+    with storage.adopting(session, result.file_path):
         courses.update_lesson(session, actor, lesson.id, content=content)
-    except Exception:
-        storage.remove_now(file_path)
-        raise
-    storage.remove_after_rollback(session, [file_path])
     return result
 
 
@@ -260,12 +255,8 @@ def store_lesson_image(session: Session, actor: Actor, lesson_id: int, stream: B
     content["images"] = [*content.get("images", []), {"id": image_id, "file_path": file_path, "name": name}]
     markdown = f"![{alt}]({registry.image_url(lesson.id, image_id)})"
     content["markdown"] = (str(content.get("markdown") or "").rstrip() + "\n\n" + markdown).lstrip()
-    try:
+    with storage.adopting(session, file_path):
         courses.update_lesson(session, actor, lesson.id, content=content)
-    except Exception:
-        storage.remove_now(file_path)
-        raise
-    storage.remove_after_rollback(session, [file_path])
     return markdown
 
 
@@ -332,12 +323,8 @@ def store_cover(session: Session, actor: Actor, course_id: int, stream: BinaryIO
     require(actor, None)
     course = courses.authored_course(session, actor, course_id)
     file_path = keep_cover(course.id, stream)
-    try:
+    with storage.adopting(session, file_path):
         courses.update_course(session, actor, course.id, cover_image_path=file_path)
-    except Exception:
-        storage.remove_now(file_path)
-        raise
-    storage.remove_after_rollback(session, [file_path])
     return file_path
 
 

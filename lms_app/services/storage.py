@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -61,6 +63,18 @@ def remove_now(file_path: str) -> None:
     path = (settings.PRIVATE_DIR / file_path).resolve()
     if settings.PRIVATE_DIR.resolve() in path.parents:
         path.unlink(missing_ok=True)
+
+
+@contextmanager
+def adopting(session: Session, file_path: str) -> Iterator[None]:
+    """Around the change that makes a row point to a newly written file: the file is deleted
+    if the change fails, or if the transaction rolls back later."""
+    try:
+        yield
+    except BaseException:
+        remove_now(file_path)
+        raise
+    remove_after_rollback(session, [file_path])
 
 
 def remove_after_commit(session: Session, file_paths: list[str]) -> None:

@@ -10,10 +10,10 @@ import zipfile
 import pytest
 from fastapi.testclient import TestClient
 
-from lms_app import db, settings
+from lms_app import db
 from lms_app.api.app import build_api
-from lms_app.services import auth, courses, files
-from lms_app.services.seed import DEMO_PASSWORD
+from lms_app.services import courses, files
+from tests.api.http import signed_in
 from tests.state.course_archives import PDF
 
 IRENE, ISAAC, LEO, ADMIN = "irene@example.com", "isaac@example.com", "leo@example.com", "admin@example.com"
@@ -36,12 +36,6 @@ def client(course_id):
     with TestClient(build_api(), raise_server_exceptions=False) as c:
         yield c
 
-
-def signed_in(client: TestClient, email: str) -> TestClient:
-    with db.session_scope() as s:
-        token = auth.login(s, email, DEMO_PASSWORD, ip="198.51.100.7").token
-    client.cookies.set(settings.COOKIE_NAME, token)
-    return client
 
 
 def test_the_course_instructor_downloads_the_archive(client, course_id):

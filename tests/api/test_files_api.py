@@ -8,10 +8,10 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
-from lms_app import db, settings
+from lms_app import db
 from lms_app.api.app import build_api
-from lms_app.services import auth, courses, enrollment, files
-from lms_app.services.seed import DEMO_PASSWORD
+from lms_app.services import courses, enrollment, files
+from tests.api.http import refused, signed_in
 
 IRENE, LEO, AMARA, ADMIN = "irene@example.com", "leo@example.com", "amara@example.com", "admin@example.com"
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4 + b"\n%%EOF\n"
@@ -51,17 +51,6 @@ def client(world):
         yield c
 
 
-def signed_in(client: TestClient, email: str) -> TestClient:
-    with db.session_scope() as s:
-        token = auth.login(s, email, DEMO_PASSWORD, ip="198.51.100.7").token
-    client.cookies.set(settings.COOKIE_NAME, token)
-    return client
-
-
-def refused(response, status: int, reason: str) -> None:
-    assert response.status_code == status, response.text
-    assert reason in response.json()["detail"]
-    assert "Traceback" not in response.text
 
 
 def test_anonymous_gets_401(client, world):
