@@ -31,6 +31,8 @@ CATEGORIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "groups": ("Groups", ("group.%", "department.%")),
     "settings": ("Settings", ("settings.%", "organization.%")),
     "exports": ("Exports", ("%.exported", "export.%")),
+    "courses": ("Courses", ("course.%", "announcement.%", "live_session.%")),
+    "learning": ("Enrollments and progress", ("enrollment.%", "progress.%")),
 }
 
 PAGE_SIZE = 25
@@ -257,6 +259,34 @@ SENTENCES: dict[str, Callable[[_Ctx], str]] = {
     # settings
     "settings.registration_changed": lambda c: _change_sentence(c),
     "settings.updated": lambda c: _change_sentence(c) if _changed_fields(c) else f"{c.who} changed the organization's settings",
+    # courses
+    "course.created": lambda c: f"{c.who} created the course {c.target}",
+    "course.copied": lambda c: f"{c.who} created {c.target} as a copy of {c.val('from_title', 'another course')}",
+    "course.imported": lambda c: f"{c.who} imported the course {c.target} ({_plural(_count(c, 'lessons'), 'lesson', 'lessons')})",
+    "course.exported": lambda c: f"{c.who} exported the course {c.target} as an archive",
+    "course.published": lambda c: f"{c.who} published the course {c.target}",
+    "course.unpublished": lambda c: f"{c.who} took the course {c.target} back to draft",
+    "course.archived": lambda c: f"{c.who} archived the course {c.target}",
+    "course.enrollment_key_changed": lambda c: f"{c.who} {'set a new' if c.after.get('key_required') else 'removed the'} enrollment key of {c.target}",
+    "course.module_deleted": lambda c: f"{c.who} deleted the module {c.val('module', 'a module')} of {c.target}",
+    "course.lesson_deleted": lambda c: f"{c.who} deleted the lesson {c.val('lesson', 'a lesson')} of {c.target}",
+    "course.staff_added": lambda c: f"{c.who} made {_people(c, 'person')} {c.val('role', 'staff')} of {c.target}",
+    "course.staff_changed": lambda c: f"{c.who} made {_people(c, 'person')} {c.after.get('role', 'staff')} of {c.target}",
+    "course.staff_removed": lambda c: f"{c.who} took {_people(c, 'person')} off the teaching team of {c.target}",
+    "announcement.posted": lambda c: f"{c.who} posted the announcement {c.target}"
+                                     + (f", emailed to {_plural(_count(c, 'emailed_to'), 'learner', 'learners')}" if c.after.get("emailed_to") else ""),
+    "announcement.edited": lambda c: f"{c.who} edited the announcement {c.target}",
+    "announcement.deleted": lambda c: f"{c.who} deleted the announcement {c.target}",
+    # enrollments and progress
+    "enrollment.created": lambda c: (f"{c.who} enrolled in {c.val('course', c.target)}" if c.after.get("source") == "self"
+                                     else f"{c.who} enrolled {_people(c, 'learners')} in {c.val('course', c.target)}"),
+    "enrollment.withdrawn": lambda c: f"{c.who} withdrew {c.target}" + (f": {c.after['reason']}" if c.after.get("reason") else ""),
+    "enrollment.expired": lambda c: f"The access of {c.target} ended",
+    "enrollment.completed": lambda c: f"{c.target} completed the course",
+    "progress.marked_complete": lambda c: f"{c.who} marked {c.val('lesson', 'a lesson')} done for {c.target}"
+                                          + (f": {c.after['reason']}" if c.after.get("reason") else ""),
+    "progress.reset": lambda c: f"{c.who} reset the progress of {c.target} ({c.val('lessons', 'lessons')})"
+                                + (f": {c.after['reason']}" if c.after.get("reason") else ""),
     # exports ("<thing>.exported" in general)
     "audit.exported": _exported,
 }

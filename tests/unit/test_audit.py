@@ -456,3 +456,25 @@ def test_page_state_refuses_a_learner_and_shows_nothing(trail, engine):
     state = browser.state(AdminAuditState)
     assert state.rows == [] and state.detail == {} and state.verify_status == ""
     assert _count_events(engine) == before
+
+
+def test_course_events_read_as_sentences(demo, session, actor_of):
+    from lms_app.services import courses, enrollment, progress
+
+    irene, leo, admin = actor_of("irene@example.com"), actor_of("leo@example.com"), actor_of("admin@example.com")
+    course = courses.create_course(session, irene, "Fire drill")
+    module = courses.add_module(session, irene, course.id, "Basics")
+    lesson = courses.add_lesson(session, irene, module.id, "Exits", "text", {"markdown": "Know your exits."})
+    courses.update_course(session, irene, course.id, self_enrollment=True)
+    courses.set_visibility(session, irene, course.id, "published")
+    run = enrollment.self_enroll(session, leo, course.id)
+    progress.mark_complete_for(session, irene, run.id, lesson.id, "Did it on the floor")
+    session.commit()
+    page = audit_log.search_events(session, admin, category="courses")
+    assert [r.sentence for r in page.rows] == ["Irene Instructor published the course Fire drill", "Irene Instructor created the course Fire drill"]
+    learning = [r.sentence for r in audit_log.search_events(session, admin, category="learning").rows]
+    assert learning == [
+        "leo@example.com in Fire drill completed the course",
+        "Irene Instructor marked Exits done for leo@example.com in Fire drill: Did it on the floor",
+        "Leo Learner enrolled in Fire drill",
+    ]
