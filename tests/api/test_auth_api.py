@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from lms_app import settings
-from lms_app.api.app import build_api
 from lms_app.models import AuditEvent, LoginAttempt, LoginSession, Organization, OutgoingEmail, Role, User, UserRole, utcnow
 from lms_app.services import auth
 from lms_app.services.seed import DEMO_PASSWORD
@@ -27,12 +26,6 @@ def _no_slow_down(monkeypatch):
     monkeypatch.setattr(settings, "LOGIN_LOCK_ACCOUNT_AFTER", 5)
     monkeypatch.setattr(settings, "LOGIN_LOCK_ADDRESS_AFTER", 20)
     monkeypatch.setattr(settings, "TRUSTED_PROXY_HOPS", 0)
-
-
-@pytest.fixture
-def client(demo):
-    with TestClient(build_api(), raise_server_exceptions=False) as c:
-        yield c
 
 
 def _login(client: TestClient, email: str = LEO, password: str = DEMO_PASSWORD, **extra):

@@ -4,10 +4,8 @@ iCalendar file a calendar app accepts."""
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from lms_app import db
-from lms_app.api.app import build_api
 from lms_app.services import courses, enrollment
 from tests.api.http import refused, signed_in
 
@@ -27,14 +25,6 @@ def world(demo, actor_of):
         courses.set_visibility(s, irene, c.id, "published")
         enrollment.self_enroll(s, actor_of(LEO), c.id)
         return {"intro": intro.id, "live": live.id}
-
-
-@pytest.fixture
-def client(world):
-    with TestClient(build_api(), raise_server_exceptions=False) as c:
-        yield c
-
-
 
 
 def test_anonymous_gets_401(client, world):

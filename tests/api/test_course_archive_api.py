@@ -8,10 +8,8 @@ import json
 import zipfile
 
 import pytest
-from fastapi.testclient import TestClient
 
 from lms_app import db
-from lms_app.api.app import build_api
 from lms_app.services import courses, files
 from tests.api.http import signed_in
 from tests.state.course_archives import PDF
@@ -29,13 +27,6 @@ def course_id(demo, actor_of):
         handout = courses.add_lesson(s, irene, m.id, "Handout", "file")
         files.store_lesson_file(s, irene, handout.id, io.BytesIO(PDF), "handout.pdf")
         return c.id
-
-
-@pytest.fixture
-def client(course_id):
-    with TestClient(build_api(), raise_server_exceptions=False) as c:
-        yield c
-
 
 
 def test_the_course_instructor_downloads_the_archive(client, course_id):

@@ -6,10 +6,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from fastapi.testclient import TestClient
 
 from lms_app import db
-from lms_app.api.app import build_api
 from lms_app.services import courses, enrollment, files
 from tests.api.http import refused, signed_in
 
@@ -43,14 +41,6 @@ def world(demo, actor_of):
         image = files.store_lesson_image(s, irene, intro.id, io.BytesIO(PNG), "map.png")
         return {"course": c.id, "intro": intro.id, "pdf": pdf.id, "txt": txt.id, "video": video.id, "locked": locked.id,
                 "image": image.rsplit("/", 1)[-1].rstrip(")")}
-
-
-@pytest.fixture
-def client(world):
-    with TestClient(build_api(), raise_server_exceptions=False) as c:
-        yield c
-
-
 
 
 def test_anonymous_gets_401(client, world):
