@@ -1,0 +1,1 @@
+"""Assessments: what a question is, how an answer is graded, and question files (GIFT)."""
