@@ -6,3 +6,4 @@ from lms_app.pages import admin_groups, admin_roles, admin_users  # noqa: F401,E
 from lms_app.pages import authoring, catalog, player, roster  # noqa: F401,E402
 from lms_app.pages import announcements  # noqa: F401,E402
 from lms_app.pages import live_sessions  # noqa: F401,E402
+from lms_app.pages import question_bank  # noqa: F401,E402

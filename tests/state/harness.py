@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -73,3 +74,13 @@ def toast_text(result) -> str | None:
 
 
 _TOAST = re.compile(r"""__toast'\]\?\.\["(?:error|success|info|warning)"\]\(("(?:[^"\\]|\\.)*")""")
+
+
+def download_of(result) -> str:
+    """The text of the file an rx.download event hands the browser."""
+    for item in result if isinstance(result, list) else [result]:
+        for _, value in getattr(item, "args", ()):
+            match = re.search(r"data:[a-z/+.-]+;base64,([A-Za-z0-9+/=]+)", value._js_expr)
+            if match:
+                return base64.b64decode(match.group(1)).decode("utf-8")
+    return ""

@@ -4,9 +4,7 @@ them for a browser holding a real sign-in cookie."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import io
-import re
 
 import pytest
 from sqlmodel import Session, SQLModel, select
@@ -18,7 +16,7 @@ from lms_app.services.seed import DEMO_PASSWORD
 from lms_app.state.admin_groups import AdminGroupsState
 from lms_app.state.admin_roles import AdminRolesState
 from lms_app.state.admin_users import AdminImportState, AdminUsersState, AdminUserState
-from tests.state.harness import signed_in_browser, toast_text
+from tests.state.harness import download_of, signed_in_browser, toast_text
 
 ADMIN = "admin@example.com"
 DENIED = "You do not have permission to do that."
@@ -37,16 +35,6 @@ def audit_actions(engine) -> list[str]:
 def user_by_email(engine, email: str) -> User | None:
     with Session(engine) as s:
         return s.exec(select(User).where(User.email == email)).first()
-
-
-def download_of(result) -> str:
-    """The text of the file an rx.download event hands the browser."""
-    for item in result if isinstance(result, list) else [result]:
-        for _, value in getattr(item, "args", ()):
-            match = re.search(r"data:text/csv;base64,([A-Za-z0-9+/=]+)", value._js_expr)
-            if match:
-                return base64.b64decode(match.group(1)).decode("utf-8")
-    return ""
 
 
 # --- the people list --------------------------------------------------------------------------

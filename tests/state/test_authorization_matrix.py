@@ -24,9 +24,10 @@ from sqlmodel import Session, SQLModel, select
 
 from lms_app import db, settings
 from lms_app.api.app import build_api
+from lms_app.assessments.questions import Choice, Question
 from lms_app.models import Department, Group, GroupMember, LoginSession, Role, User
 from lms_app.page_registry import PAGES
-from lms_app.services import auth, courses, files, groups, roles, users
+from lms_app.services import auth, courses, files, groups, question_bank, roles, users
 from lms_app.services.seed import DEMO_PASSWORD
 from lms_app.state.auth import AuthState
 from tests.state.course_archives import small_course_archive
@@ -63,6 +64,8 @@ PAGE_ROWS: dict[str, set[str]] = {
     # --- courses: authoring (rows below) ---
     "/teach/courses/[course_id]": {INSTRUCTOR, ADMIN},
     "/teach/courses/[course_id]/learners": {INSTRUCTOR, ADMIN},
+    # --- assessments: question bank (rows below) ---
+    "/teach/courses/[course_id]/questions": {INSTRUCTOR, ADMIN},
     # --- courses: catalog and my learning (rows below) ---
     "/catalog": SIGNED_IN,
     "/catalog/[course_id]": SIGNED_IN,
@@ -103,6 +106,10 @@ def in_group(ids: dict) -> dict:
 
 def in_department(ids: dict) -> dict:
     return {"dept_id": str(ids["department"])}
+
+
+def in_question_category(ids: dict) -> dict:
+    return {"category": str(ids["question_category"])}
 
 
 HANDLER_ROWS: dict[str, HandlerRow] = {
@@ -280,6 +287,19 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     "CourseImportState.upload_archive": HandlerRow({INSTRUCTOR, ADMIN}, "/teach", lambda ids: ([rx.UploadFile(io.BytesIO(small_course_archive()), path=Path("course.zip"))],)),
     "CourseImportState.set_import_open": HandlerRow(EVERYONE, "/teach", lambda ids: (True,), ui_only=True),
     "CourseImportState.start_import": HandlerRow(EVERYONE, "/teach", ui_only=True),
+    # --- assessments: question bank (rows below) ---
+    # The world's course's category "Capitals" holds one question; Irene and admins use it.
+    **{f"QuestionBankState.{name}": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/questions", given=in_question_category)
+       for name in ("load", "export_gift", "import_readable_ones")},
+    "QuestionBankState.pick_category": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/questions", lambda ids: (str(ids["question_category"]),)),
+    "QuestionBankState.set_search": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/questions", lambda ids: ("cap",), given=in_question_category),
+    "QuestionBankState.create_category": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/questions", lambda ids: ({"name": "Rivers", "bank": "course"},)),
+    "QuestionBankState.delete_question": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/questions", lambda ids: (str(ids["question"]),), given=in_question_category),
+    "QuestionBankState.upload_gift": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/questions",
+                                                lambda ids: ([rx.UploadFile(io.BytesIO(b"::Q::Capital of Italy? {=Rome ~Milan}"), path=Path("bank.gift"))],),
+                                                given=in_question_category),
+    **{f"QuestionBankState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: (True,), ui_only=True)
+       for name in ("set_category_open", "set_import_open")},
     # --- courses: catalog and my learning (rows below) ---
     "MyLearningState.load": HandlerRow(SIGNED_IN, "/learn"),
     **{f"CatalogState.{name}": HandlerRow(SIGNED_IN, "/catalog") for name in ("load", "clear_filters")},
@@ -463,6 +483,10 @@ def world(demo, engine, actor_of):
         course_ids["image"] = image.rsplit("/", 1)[-1].rstrip(")")
         courses.add_staff(s, actor_of(LOGINS[INSTRUCTOR]), course_ids["course"], people["isaac@example.com"].id, "assistant")
         course_ids["assistant"] = people["isaac@example.com"].id
+        capitals = question_bank.create_category(s, actor_of(LOGINS[INSTRUCTOR]), "Capitals", course_id=course_ids["course"])
+        course_ids["question_category"] = capitals.id
+        course_ids["question"] = question_bank.save_question(s, actor_of(LOGINS[INSTRUCTOR]), capitals.id, Question(
+            "single", "Capital of France", "Which city?", choices=[Choice("Paris", 1.0), Choice("Lyon", 0.0)])).id
         s.flush()
         ids = {
             "learner": leo.id, "manager": maya.id, "pending": pending.id, "invited": invited.id, "member": member,

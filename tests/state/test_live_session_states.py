@@ -18,8 +18,7 @@ from lms_app.state.authoring import CourseEditorState
 from lms_app.state.live_sessions import SessionAttendanceState
 from lms_app.state.player import PlayerState
 from tests.state.course_world import build_course
-from tests.state.harness import signed_in_browser, toast_text
-from tests.state.test_admin_states import download_of
+from tests.state.harness import download_of, signed_in_browser, toast_text
 
 LEO, AMARA, IRENE, ISAAC = "leo@example.com", "amara@example.com", "irene@example.com", "isaac@example.com"
 

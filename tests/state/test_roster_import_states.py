@@ -16,8 +16,7 @@ from lms_app.services.csv_import import MAX_IMPORT_BYTES
 from lms_app.services.seed import DEMO_PASSWORD
 from lms_app.state.catalog import CourseDetailState
 from lms_app.state.roster import CourseLearnersState
-from tests.state.harness import signed_in_browser, toast_text
-from tests.state.test_admin_states import download_of
+from tests.state.harness import download_of, signed_in_browser, toast_text
 from tests.state.test_authoring_states import IRENE, LEO, snapshot, world
 
 BAD = "email,name\r\namara@example.com,Amara\r\nnobody@example.com,Nobody\r\nleo@example.com,Leo\r\n"
