@@ -14,7 +14,7 @@ from sqlmodel import Session
 from lms_app import settings
 from lms_app.jobs import JobContext, PermanentJobError, handler
 from lms_app.models import OutgoingEmail, utcnow
-from lms_app.services import enrollment, jobs
+from lms_app.services import enrollment, jobs, quizzes
 
 log = logging.getLogger("lms_app.jobs")
 
@@ -116,9 +116,18 @@ def sweep_enrollments(session: Session, job: JobContext) -> None:
     enrollment.prune_key_failures(session)
 
 
+# --- quizzes ----------------------------------------------------------------------------------
+
+@handler("quiz.close_overdue")
+def close_overdue_attempts(session: Session, job: JobContext) -> None:
+    """Runs every minute: attempts whose time ran out are closed and graded, even if the
+    learner never came back to submit."""
+    quizzes.close_overdue(session)
+
+
 # Jobs that run on a clock: kind -> every how many seconds. Each period gets one job, whatever
 # the number of workers (the dedupe key names the period).
-RECURRING: dict[str, int] = {"enrollment.sweep": 300}
+RECURRING: dict[str, int] = {"enrollment.sweep": 300, "quiz.close_overdue": 60}
 
 
 def schedule_recurring(session: Session, now: datetime) -> None:

@@ -1,6 +1,6 @@
 """All tables, imported here so SQLModel.metadata (and Alembic) sees every one."""
 
-from lms_app.models.assessment import BankQuestion, QuestionCategory
+from lms_app.models.assessment import AttemptAnswer, BankQuestion, QuestionCategory, QuizAttempt
 from lms_app.models.audit import AuditChainHead, AuditEvent
 from lms_app.models.base import utcnow
 from lms_app.models.catalog import (
@@ -37,9 +37,9 @@ from lms_app.models.identity import (
 from lms_app.models.jobs import Job, JobRun, OutgoingEmail, RunnerHeartbeat
 
 __all__ = [
-    "Announcement", "AnnouncementSeen", "AuditChainHead", "AuditEvent", "BankQuestion", "Course", "CourseStaff", "CourseTag", "Department",
+    "Announcement", "AnnouncementSeen", "AttemptAnswer", "AuditChainHead", "AuditEvent", "BankQuestion", "Course", "CourseStaff", "CourseTag", "Department",
     "DepartmentManager", "Enrollment", "EnrollmentKeyFailure", "Group", "GroupManager", "GroupMember", "Invitation", "Job",
     "JobRun", "Lesson", "LessonPrerequisite", "LessonProgress", "LiveSessionSignup", "LoginAttempt", "LoginSession",
     "Module", "ModulePrerequisite", "Organization", "OutgoingEmail", "PasswordReset", "Permission", "QuestionCategory",
-    "Role", "RunnerHeartbeat", "User", "UserRole", "utcnow",
+    "QuizAttempt", "Role", "RunnerHeartbeat", "User", "UserRole", "utcnow",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from lms_app.models.base import fk, timestamp
@@ -42,4 +42,54 @@ class BankQuestion(SQLModel, table=True):
     version: int = 1
     created_by_id: int | None = fk("app_user.id", nullable=True, ondelete="SET NULL", index=False)
     created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+
+
+# --- quiz attempts -----------------------------------------------------------------------------
+
+class QuizAttempt(SQLModel, table=True):
+    """One learner's attempt at a quiz lesson, numbered 1, 2, ... per enrollment. `status`:
+    in_progress, then graded, or awaiting_grading while a person still has to grade an answer.
+    `deadline_at` (time limit or the quiz's closing, whichever comes first) is enforced on the
+    server: the job runner closes attempts left open past it."""
+
+    __table_args__ = (
+        UniqueConstraint("lesson_id", "enrollment_id", "number"),
+        Index("ix_quizattempt_status_deadline", "status", "deadline_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = fk("organization.id", index=False)
+    lesson_id: int = fk("lesson.id", index=False)
+    enrollment_id: int = fk("enrollment.id")
+    user_id: int = fk("app_user.id")
+    number: int = 1
+    status: str = Field(default="in_progress", max_length=20)
+    started_at: datetime = timestamp()
+    deadline_at: datetime | None = timestamp(nullable=True, default=False)
+    submitted_at: datetime | None = timestamp(nullable=True, default=False)
+    closed_by: str | None = Field(default=None, max_length=16)  # learner | deadline
+    score: float | None = None  # points earned (the auto-graded ones while awaiting grading)
+    max_score: float = 0.0
+    fraction: float | None = None  # score / max_score once fully graded
+    passed: bool | None = None
+
+
+class AttemptAnswer(SQLModel, table=True):
+    """One question of an attempt, in the order the learner sees it. `question` is a snapshot of
+    the question as given (Question.to_dict()), so later edits in the bank change nothing here;
+    `order` is the shuffled order of its options (grading.shuffled_order)."""
+
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: int = fk("quizattempt.id", index=False)
+    position: int = 0
+    bank_question_id: int | None = fk("bankquestion.id", nullable=True, ondelete="SET NULL")
+    question_version: int = 1
+    question: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    order: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    response: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    fraction: float | None = None
+    points: float | None = None
+    graded_by_id: int | None = fk("app_user.id", nullable=True, ondelete="SET NULL", index=False)
+    feedback: str = ""
     updated_at: datetime = timestamp()
