@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
+from lms_app.assessments.questions import QUESTION_TYPES, TYPE_LABELS
 from lms_app.components.authoring import small_icon_button
+from lms_app.components.question_forms import question_editor_dialog
 from lms_app.components.ui import WIDE_ONLY, drop_zone, empty_state, form_dialog, form_field, page_header, static_select
 from lms_app.page_registry import page
 from lms_app.state.question_bank import CategoryItem, QuestionBankState, QuestionItem
+from lms_app.state.question_editor import QuestionEditorState
 
 S = QuestionBankState
 GIFT_UPLOAD_ID = "gift-upload"
@@ -41,11 +44,20 @@ def _categories() -> rx.Component:
 
 def _question_row(q: QuestionItem) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.text(q.title, weight="medium", size="2")),
+        rx.table.cell(rx.link(q.title, weight="medium", size="2", href="#", on_click=[rx.prevent_default, QuestionEditorState.open_edit(q.id, S.category)],
+                              class_name="lms-question-title")),
         rx.table.cell(rx.badge(q.type_label, variant="soft", size="1")),
         rx.table.cell(q.points, display=WIDE_ONLY),
         rx.table.cell(rx.cond(S.chosen.can_change, small_icon_button("trash-2", "Delete question", S.delete_question(q.id))), text_align="right"),
         class_name="lms-question-row",
+    )
+
+
+def _new_question_menu() -> rx.Component:
+    return rx.dropdown_menu.root(
+        rx.dropdown_menu.trigger(rx.button(rx.icon("plus", size=14), "New question", rx.icon("chevron-down", size=14), id="new-question")),
+        rx.dropdown_menu.content(*[rx.dropdown_menu.item(TYPE_LABELS[t], on_click=QuestionEditorState.open_new(t, S.category),
+                                                         class_name=f"lms-new-{t.replace('_', '-')}") for t in QUESTION_TYPES]),
     )
 
 
@@ -55,9 +67,10 @@ def _questions() -> rx.Component:
             rx.heading(S.chosen.label, size="4", min_width="0"),
             rx.spacer(),
             rx.hstack(
+                rx.cond(S.chosen.can_change, _new_question_menu()),
                 rx.cond(S.chosen.can_change, rx.button(rx.icon("upload", size=14), "Import GIFT", variant="soft", on_click=S.set_import_open(True), id="import-gift")),
                 rx.button(rx.icon("download", size=14), "Export GIFT", variant="soft", color_scheme="gray", on_click=S.export_gift, id="export-gift"),
-                spacing="2",
+                spacing="2", wrap="wrap",
             ),
             align="center", wrap="wrap", spacing="3", width="100%",
         ),
@@ -143,6 +156,7 @@ def question_bank_page() -> rx.Component:
             ),
             _import_dialog(),
             _category_dialog(),
+            question_editor_dialog(),
             spacing="4", width="100%",
         ),
         rx.center(rx.spinner(size="3"), padding_y="64px", width="100%"),

@@ -112,6 +112,14 @@ def in_question_category(ids: dict) -> dict:
     return {"category": str(ids["question_category"])}
 
 
+def in_question_editor(ids: dict) -> dict:
+    """The editor open on the world's question, as `open_edit` leaves it."""
+    from lms_app.state.question_editor import _draft_of
+
+    question = Question("single", "Capital of France", "Which city?", choices=[Choice("Paris", 1.0), Choice("Lyon", 0.0)])
+    return {"_draft": _draft_of(question), "category": str(ids["question_category"]), "question_id": str(ids["question"])}
+
+
 HANDLER_ROWS: dict[str, HandlerRow] = {
     # What enter_page allows depends on the page: test_pages covers each route.
     "AuthState.enter_page": HandlerRow(EVERYONE, "/login"),
@@ -300,6 +308,28 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
                                                 given=in_question_category),
     **{f"QuestionBankState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: (True,), ui_only=True)
        for name in ("set_category_open", "set_import_open")},
+    # --- assessments: question editor (rows below) ---
+    # Opening and saving go through the bank service, on the world's category and question;
+    # checking an answer is for those who teach. The form and preview handlers change only the
+    # caller's own draft on the server.
+    "QuestionEditorState.open_new": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/questions", lambda ids: ("multiple", str(ids["question_category"]))),
+    "QuestionEditorState.open_edit": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/questions", lambda ids: (str(ids["question"]), str(ids["question_category"]))),
+    **{f"QuestionEditorState.{name}": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/questions", given=in_question_editor)
+       for name in ("save", "check_answer")},
+    "QuestionEditorState.set_editor_open": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: (True,), ui_only=True),
+    "QuestionEditorState.set_tab": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: ("preview",), given=in_question_editor, ui_only=True),
+    "QuestionEditorState.set_field": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: ("title", "Renamed"), given=in_question_editor, ui_only=True),
+    "QuestionEditorState.set_row": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: ("choices", 1, "text", "Lille"), given=in_question_editor, ui_only=True),
+    "QuestionEditorState.add_row": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: ("choices",), given=in_question_editor, ui_only=True),
+    "QuestionEditorState.remove_row": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: ("choices", 1), given=in_question_editor, ui_only=True),
+    "QuestionEditorState.move_row": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: ("choices", 1, -1), given=in_question_editor, ui_only=True),
+    "QuestionEditorState.choose": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: ("0",), ui_only=True),
+    "QuestionEditorState.toggle_choice": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: ("0", True), ui_only=True),
+    "QuestionEditorState.set_flag": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: ("true",), ui_only=True),
+    "QuestionEditorState.set_answer_text": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: ("Paris",), ui_only=True),
+    **{f"QuestionEditorState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: (0, 1), ui_only=True)
+       for name in ("match", "move_item")},
+    "QuestionEditorState.set_blank": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: (0, "Seine"), ui_only=True),
     # --- courses: catalog and my learning (rows below) ---
     "MyLearningState.load": HandlerRow(SIGNED_IN, "/learn"),
     **{f"CatalogState.{name}": HandlerRow(SIGNED_IN, "/catalog") for name in ("load", "clear_filters")},
