@@ -9,7 +9,9 @@ from datetime import date, timedelta
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from lms_app.assessments.questions import QUESTION_TYPES, Blank, Choice, NumericAnswer, Pair, Question, TextAnswer
 from lms_app.models import (
+    BankQuestion,
     Course,
     CourseStaff,
     CourseTag,
@@ -22,6 +24,7 @@ from lms_app.models import (
     Lesson,
     LessonProgress,
     Module,
+    QuestionCategory,
     Role,
     User,
     UserRole,
@@ -186,6 +189,7 @@ def seed_synthetic(session: Session, size: str, *, seed: int = 7, batch: int = 5
     session.flush()
     instructors = [uid for uid, row in zip(user_ids, role_rows) if row["role_id"] == roles["instructor"]]
     counts = _synthetic_courses(session, org.id, rng, user_ids, instructors, SYNTHETIC_COURSES[size], batch)
+    counts |= _synthetic_questions(session, org.id, rng, batch)
     return {"users": len(user_ids), "departments": len(depts) + len(tops), "groups": n_groups, **counts}
 
 
@@ -256,3 +260,55 @@ def _synthetic_courses(session: Session, org_id: int, rng: random.Random, user_i
         session.execute(insert(LessonProgress), progress_rows[chunk:chunk + batch])
     session.flush()
     return {"courses": n_courses, "lessons": len(lesson_rows), "enrollments": len(enrollments), "lessons_done": len(progress_rows)}
+
+
+QUESTIONS_PER_COURSE = 10
+
+
+def _synthetic_question(rng: random.Random, n: int) -> Question:
+    """One question of a synthetic bank, right by construction, cycling through the types."""
+    a, b = rng.randrange(2, 50), rng.randrange(2, 50)
+    kind = QUESTION_TYPES[n % len(QUESTION_TYPES)]
+    text = f"Question {n + 1}: what is {a} + {b}?"
+    if kind == "single":
+        return Question(kind, f"Sum {n + 1}", text, choices=[Choice(str(a + b), 1.0), Choice(str(a + b + 1)), Choice(str(a + b - 1))])
+    if kind == "multiple":
+        return Question(kind, f"Even numbers {n + 1}", f"Question {n + 1}: which are even?",
+                        choices=[Choice(str(2 * a), 0.5), Choice(str(2 * b), 0.5), Choice(str(2 * a + 1), -0.5)])
+    if kind == "true_false":
+        return Question(kind, f"True or false {n + 1}", f"Question {n + 1}: {a} + {b} = {a + b}.", correct=True)
+    if kind == "short_answer":
+        return Question(kind, f"Word {n + 1}", f"Question {n + 1}: name the colour of the sky.", answers=[TextAnswer("blue"), TextAnswer("light blue", 0.5)])
+    if kind == "numeric":
+        return Question(kind, f"Number {n + 1}", text, numeric_answers=[NumericAnswer(a + b, 0.5)])
+    if kind == "matching":
+        return Question(kind, f"Pairs {n + 1}", f"Question {n + 1}: match the sums.",
+                        pairs=[Pair(f"{a} + 1", str(a + 1)), Pair(f"{b} + 2", str(b + 2)), Pair("1 + 1", "2")])
+    if kind == "ordering":
+        return Question(kind, f"Order {n + 1}", f"Question {n + 1}: smallest first.", items=[str(x) for x in sorted({a, b + 50, a + 100})])
+    if kind == "fill_blanks":
+        return Question(kind, f"Blanks {n + 1}", f"Question {n + 1}: {a} + {b} = [[1]], and 2 + 2 = [[2]].",
+                        blanks=[Blank([TextAnswer(str(a + b))]), Blank([TextAnswer("4")])])
+    if kind == "essay":
+        return Question(kind, f"Essay {n + 1}", f"Question {n + 1}: describe how you greet a customer.")
+    return Question(kind, f"Upload {n + 1}", f"Question {n + 1}: upload your checklist.")
+
+
+def _synthetic_questions(session: Session, org_id: int, rng: random.Random, batch: int) -> dict[str, int]:
+    """A question bank for each synthetic course: one category of QUESTIONS_PER_COURSE
+    questions covering every type."""
+    now = utcnow()
+    course_ids = session.exec(select(Course.id).where(Course.org_id == org_id, Course.summary.like("Synthetic course %")).order_by(Course.id)).all()
+    last_before = session.exec(select(QuestionCategory.id).order_by(QuestionCategory.id.desc())).first() or 0
+    session.execute(insert(QuestionCategory), [{"org_id": org_id, "course_id": cid, "name": "Checks", "created_at": now} for cid in course_ids])
+    category_ids = session.exec(select(QuestionCategory.id).where(QuestionCategory.id > last_before).order_by(QuestionCategory.id)).all()
+    rows = []
+    for category_id in category_ids:
+        for n in range(QUESTIONS_PER_COURSE):
+            q = _synthetic_question(rng, n)
+            rows.append({"org_id": org_id, "category_id": category_id, "type": q.type, "title": q.title, "points": q.points,
+                         "spec": q.to_dict(), "version": 1, "created_at": now, "updated_at": now})
+    for chunk in range(0, len(rows), batch):
+        session.execute(insert(BankQuestion), rows[chunk:chunk + batch])
+    session.flush()
+    return {"question_categories": len(category_ids), "questions": len(rows)}

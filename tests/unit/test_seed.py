@@ -9,8 +9,11 @@ from sqlalchemy import func
 from sqlmodel import SQLModel, select
 
 from lms_app import db, settings
-from lms_app.models import Course, Department, DepartmentManager, Enrollment, Group, GroupManager, GroupMember, Lesson, LessonProgress, User, UserRole
+from lms_app.assessments.questions import QUESTION_TYPES, Question
+from lms_app.assessments.validation import validate
+from lms_app.models import BankQuestion, Course, Department, DepartmentManager, Enrollment, Group, GroupManager, GroupMember, Lesson, LessonProgress, User, UserRole
 from lms_app.services import courses, enrollment, progress, seed
+from lms_app.services.seed import QUESTIONS_PER_COURSE
 from lms_app.services.errors import Invalid
 
 
@@ -75,6 +78,13 @@ def test_synthetic_seed_is_reproducible(engine, session):
     with db.session_scope() as s:
         counts = seed.seed_synthetic(s, "S")
     assert counts["users"] == 1000 and counts["courses"] == 200 and counts["enrollments"] == 3000
+    # A question bank per course, every question valid and right by construction.
+    assert counts["question_categories"] == 200 and counts["questions"] == 2000
+    sample = session.exec(select(BankQuestion).order_by(BankQuestion.id).limit(QUESTIONS_PER_COURSE)).all()
+    assert {q.type for q in sample} == set(QUESTION_TYPES)
+    for row in sample:
+        question = validate(Question.from_dict(row.spec))
+        assert question.to_dict() == row.spec
     # The player's benchmark course: 20 modules of 10 lessons.
     big = session.exec(select(Course.id).where(Course.title.like("% 1")).order_by(Course.id)).first()
     assert session.exec(select(func.count(Lesson.id)).where(Lesson.course_id == big)).one() == 200
