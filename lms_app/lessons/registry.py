@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
+from lms_app.assessments.quiz_settings import QuizSettings
 from lms_app.services.errors import Invalid
 
 COMPLETION_MODES = ("viewed", "watched", "passed", "attended", "manual")
@@ -295,4 +296,9 @@ register(LessonKind("text", "Text", "file-text", "viewed", _validate_text))
 register(LessonKind("video", "Video", "video", "watched", _validate_video))
 register(LessonKind("file", "File", "file-down", "viewed", _validate_file))
 register(LessonKind("link", "Link", "link", "viewed", _validate_link))
+def _validate_quiz(content: dict[str, Any]) -> dict[str, Any]:
+    return QuizSettings.from_content(content).to_content()
+
+
 register(LessonKind("live_session", "Live session", "calendar-clock", "attended", _validate_live_session, learner_completes=False))
+register(LessonKind("quiz", "Quiz", "list-checks", "passed", _validate_quiz, learner_completes=False))

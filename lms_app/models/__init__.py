@@ -1,6 +1,6 @@
 """All tables, imported here so SQLModel.metadata (and Alembic) sees every one."""
 
-from lms_app.models.assessment import AttemptAnswer, BankQuestion, QuestionCategory, QuizAttempt
+from lms_app.models.assessment import AttemptAnswer, BankQuestion, LessonOverride, QuestionCategory, QuizAttempt, Rubric
 from lms_app.models.audit import AuditChainHead, AuditEvent
 from lms_app.models.base import utcnow
 from lms_app.models.catalog import (
@@ -34,10 +34,12 @@ from lms_app.models.identity import (
     User,
     UserRole,
 )
+from lms_app.models.grading import GradeCategory, GradeEntry, GradeItem, GradeScheme, Submission
 from lms_app.models.jobs import Job, JobRun, OutgoingEmail, RunnerHeartbeat
 
 __all__ = [
     "Announcement", "AnnouncementSeen", "AttemptAnswer", "AuditChainHead", "AuditEvent", "BankQuestion", "Course", "CourseStaff", "CourseTag", "Department",
+    "GradeCategory", "GradeEntry", "GradeItem", "GradeScheme", "LessonOverride", "Rubric", "Submission",
     "DepartmentManager", "Enrollment", "EnrollmentKeyFailure", "Group", "GroupManager", "GroupMember", "Invitation", "Job",
     "JobRun", "Lesson", "LessonPrerequisite", "LessonProgress", "LiveSessionSignup", "LoginAttempt", "LoginSession",
     "Module", "ModulePrerequisite", "Organization", "OutgoingEmail", "PasswordReset", "Permission", "QuestionCategory",

@@ -68,6 +68,9 @@ class QuizAttempt(SQLModel, table=True):
     deadline_at: datetime | None = timestamp(nullable=True, default=False)
     submitted_at: datetime | None = timestamp(nullable=True, default=False)
     closed_by: str | None = Field(default=None, max_length=16)  # learner | deadline
+    # When the learner may see the result: at closing when nothing waits for a person, else
+    # when a grader releases it (status becomes graded then).
+    released_at: datetime | None = timestamp(nullable=True, default=False)
     score: float | None = None  # points earned (the auto-graded ones while awaiting grading)
     max_score: float = 0.0
     fraction: float | None = None  # score / max_score once fully graded
@@ -91,5 +94,45 @@ class AttemptAnswer(SQLModel, table=True):
     fraction: float | None = None
     points: float | None = None
     graded_by_id: int | None = fk("app_user.id", nullable=True, ondelete="SET NULL", index=False)
-    feedback: str = ""
+    graded_at: datetime | None = timestamp(nullable=True, default=False)
+    feedback: str = ""  # the grader's comment (Markdown)
+    # A rubric grading: {"rubric_id": id, "levels": [level index per criterion]} (None: plain score).
+    rubric: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    updated_at: datetime = timestamp()
+
+
+# --- overrides and rubrics ---------------------------------------------------------------------
+
+class LessonOverride(SQLModel, table=True):
+    """Other rules for one learner or one group at a quiz or assignment lesson: extra attempts,
+    extra time, other dates. Exactly one of `user_id` and `group_id` is set; a learner's own
+    override wins over their groups'."""
+
+    __table_args__ = (Index("ix_lessonoverride_lesson", "lesson_id", "user_id", "group_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = fk("organization.id", index=False)
+    lesson_id: int = fk("lesson.id", index=False)
+    user_id: int | None = fk("app_user.id", nullable=True, index=False)
+    group_id: int | None = fk("user_group.id", nullable=True, index=False)
+    extra_attempts: int | None = None
+    extra_minutes: int | None = None
+    opens_at: datetime | None = timestamp(nullable=True, default=False)
+    due_at: datetime | None = timestamp(nullable=True, default=False)  # assignments: the extended due date
+    closes_at: datetime | None = timestamp(nullable=True, default=False)  # quiz closing / assignment cut-off
+    reason: str = Field(default="", max_length=500)
+    created_by_id: int | None = fk("app_user.id", nullable=True, ondelete="SET NULL", index=False)
+    created_at: datetime = timestamp()
+
+
+class Rubric(SQLModel, table=True):
+    """A course's grading rubric: `criteria` is [{"name", "levels": [{"label", "points",
+    "description"}]}]; a grading picks one level per criterion and scores their points."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = fk("organization.id", index=False)
+    course_id: int = fk("course.id")
+    title: str = Field(max_length=200)
+    criteria: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_by_id: int | None = fk("app_user.id", nullable=True, ondelete="SET NULL", index=False)
+    created_at: datetime = timestamp()
     updated_at: datetime = timestamp()

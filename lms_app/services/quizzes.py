@@ -36,7 +36,7 @@ from lms_app.assessments.grading import grade, max_points, shuffled_order
 from lms_app.assessments.questions import Question
 from lms_app.assessments.quiz_settings import QuizSettings
 from lms_app.models import AttemptAnswer, BankQuestion, Enrollment, Lesson, QuizAttempt, User, utcnow
-from lms_app.services import audit, progress, timefmt
+from lms_app.services import audit, gradebook, progress, timefmt
 from lms_app.services.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
 from lms_app.services.permissions import Actor, require
 
@@ -311,6 +311,7 @@ def _finish(session: Session, actor: Actor | None, attempt: QuizAttempt, lesson:
     else:
         attempt.fraction = attempt.score / attempt.max_score if attempt.max_score else 0.0
         attempt.passed = _passes(settings, attempt.fraction)
+        attempt.released_at = now
     session.add(attempt)
     session.flush()
     learner = session.get(User, attempt.user_id)
@@ -320,10 +321,18 @@ def _finish(session: Session, actor: Actor | None, attempt: QuizAttempt, lesson:
                  after={"closed_by": closed_by, "status": attempt.status, "score": attempt.score, "max_score": attempt.max_score,
                         "passed": attempt.passed})
     if attempt.status == GRADED:
-        result = quiz_grade(session, attempt.enrollment_id, lesson.id)
-        if result is not None and result.passed:
-            progress.record_passed(session, actor, attempt.enrollment_id, lesson.id, now=now)
+        grade_changed(session, actor, attempt.enrollment_id, lesson, now=now)
     return True
+
+
+def grade_changed(session: Session, actor: Actor | None, enrollment_id: int, lesson: Lesson, *, now: datetime | None = None) -> QuizGrade | None:
+    """After an attempt of this run was graded, released, regraded or reset: the quiz grade
+    goes to the gradebook, and a passing grade completes the lesson."""
+    result = quiz_grade(session, enrollment_id, lesson.id)
+    gradebook.record_result(session, lesson, enrollment_id, result.fraction if result else None)
+    if result is not None and result.passed:
+        progress.record_passed(session, actor, enrollment_id, lesson.id, now=now or utcnow())
+    return result
 
 
 def _passes(settings: QuizSettings, fraction: float) -> bool:

@@ -1,10 +1,7 @@
 """Quiz attempts: questions drawn and frozen, an attempt that survives reloads and second tabs,
 answers saved as given, one submit counted once, the deadline enforced on the server (on save
 and by the job runner), attempts and window limits, grading across attempts, essays awaiting a
-person, and review options showing only what the quiz allows.
-
-The "quiz" lesson kind has no editor or player yet, so it is not registered by the app; these
-tests register it for their own world, as the app will (completion by passing)."""
+person, review options showing only what the quiz allows, and the quiz grade in the gradebook."""
 
 from __future__ import annotations
 
@@ -16,10 +13,8 @@ from sqlmodel import Session, select
 
 from lms_app import db
 from lms_app.assessments.questions import Choice, Question
-from lms_app.assessments.quiz_settings import QuizSettings
 from lms_app.jobs.runner import Runner
-from lms_app.lessons import registry
-from lms_app.models import AttemptAnswer, AuditEvent, LessonProgress, QuizAttempt, utcnow
+from lms_app.models import AttemptAnswer, AuditEvent, GradeEntry, LessonProgress, QuizAttempt, utcnow
 from lms_app.services import courses, enrollment, jobs, question_bank, quizzes
 from lms_app.services.errors import Conflict, NotFound, PermissionDenied
 
@@ -35,12 +30,9 @@ ESSAY = Question("essay", "Why", "Explain why exits stay clear.")
 
 
 @pytest.fixture
-def world(demo, session, actor_of, monkeypatch):
+def world(demo, session, actor_of):
     """A published course whose quiz uses a pool of four questions and an essay; Leo and Amara
     are enrolled, Maya is not."""
-    monkeypatch.setitem(registry._KINDS, "quiz", registry.LessonKind(
-        "quiz", "Quiz", "list-checks", "passed", validate=lambda c: QuizSettings.from_content(c).to_content(),
-        learner_completes=False))
     irene = actor_of(IRENE)
     course = courses.create_course(session, irene, "Fire safety")
     module = courses.add_module(session, irene, course.id, "Basics")
@@ -242,6 +234,9 @@ def test_grading_methods_across_attempts(world, session, actor_of, method, perce
     grade = quizzes.quiz_grade(session, world["runs"][LEO], world["quiz"])
     assert (grade.percent, grade.attempts, grade.passed) == (percent, 3, percent >= 60)
     assert quizzes.quiz_grade(session, world["runs"][AMARA], world["quiz"]) is None
+    # The gradebook holds the quiz grade (out of the item's 100 points), once per run.
+    entries = session.exec(select(GradeEntry)).all()
+    assert [(e.enrollment_id, e.points) for e in entries] == [(world["runs"][LEO], percent)]
 
 
 def test_an_essay_leaves_the_attempt_awaiting_grading(world, session, actor_of):
@@ -256,6 +251,7 @@ def test_an_essay_leaves_the_attempt_awaiting_grading(world, session, actor_of):
     assert (attempt.score, attempt.fraction, attempt.passed) == (1.0, None, None)
     assert quizzes.quiz_grade(session, world["runs"][LEO], world["quiz"]) is None
     assert session.exec(select(LessonProgress).where(LessonProgress.status == "done")).first() is None
+    assert attempt.released_at is None and session.exec(select(GradeEntry)).first() is None, "nothing released yet"
 
 
 # --- review ------------------------------------------------------------------------------------
