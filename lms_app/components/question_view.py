@@ -3,7 +3,8 @@
 Fed by a state that has `shown` (lms_app.assessments.shown.ShownQuestion), `answer`
 (ShownAnswer) and the handlers `choose(key)`, `toggle_choice(key, ticked)`, `set_flag(value)`,
 `set_answer_text(text)`, `match(index, key)`, `move_item(index, delta)` and
-`set_blank(index, text)`: the question editor's preview now, the quiz player later.
+`set_blank(index, text)`: the question editor's preview and the quiz player (which adds
+`file_control()`, its file-upload control).
 """
 
 from __future__ import annotations
@@ -105,6 +106,10 @@ def _fill_blanks(S) -> rx.Component:
 
 
 def _file_upload(S) -> rx.Component:
+    # The quiz player brings its own control (the file goes to private storage); the preview
+    # only says where it goes.
+    if hasattr(S, "file_control"):
+        return S.file_control()
     return rx.callout.root(
         rx.callout.icon(rx.icon("upload", size=16)),
         rx.callout.text("Learners upload a file here.",
