@@ -30,6 +30,7 @@ from lms_app.models import (
     UserRole,
     utcnow,
 )
+from lms_app.services import seed_assessments
 from lms_app.services.demo_courses import seed_demo_courses
 from lms_app.services.passwords import hash_password
 from lms_app.services.setup import ensure_installation
@@ -189,7 +190,6 @@ def seed_synthetic(session: Session, size: str, *, seed: int = 7, batch: int = 5
     session.flush()
     instructors = [uid for uid, row in zip(user_ids, role_rows) if row["role_id"] == roles["instructor"]]
     counts = _synthetic_courses(session, org.id, rng, user_ids, instructors, SYNTHETIC_COURSES[size], batch)
-    counts |= _synthetic_questions(session, org.id, rng, batch)
     return {"users": len(user_ids), "departments": len(depts) + len(tops), "groups": n_groups, **counts}
 
 
@@ -203,7 +203,10 @@ _TAGS = ["safety", "retail", "warehouse", "leadership", "compliance", "sales", "
 def _synthetic_courses(session: Session, org_id: int, rng: random.Random, user_ids: list[int], instructors: list[int],
                        n_courses: int, batch: int) -> dict[str, int]:
     """Published courses (3 modules x 5 text lessons; the first one 20 x 10, for the player's
-    benchmark), three enrollments per person with progress from none to done."""
+    benchmark), each with its question bank; every course but the first also has one or two
+    quizzes and an assignment (lms_app.services.seed_assessments). Three enrollments per
+    person with progress from none to done, and the attempts, submissions and gradebook
+    that go with it."""
     now = utcnow()
     last_before = session.exec(select(Course.id).order_by(Course.id.desc())).first() or 0
     courses = [{
@@ -221,6 +224,7 @@ def _synthetic_courses(session: Session, org_id: int, rng: random.Random, user_i
                                         for c in courses for t in rng.sample(_TAGS, 2)])
     if instructors:
         session.execute(insert(CourseStaff), [{"org_id": org_id, "course_id": c["id"], "user_id": c["created_by_id"], "role": "instructor", "added_at": now} for c in courses])
+    counts, bank = _synthetic_questions(session, org_id, rng, batch, [c["id"] for c in courses])
     shapes = [(20, 10) if i == 0 else (3, 5) for i in range(n_courses)]
     module_rows = [{"org_id": org_id, "course_id": c["id"], "position": m, "title": f"Module {m + 1}"}
                    for c, (n_mod, _) in zip(courses, shapes) for m in range(n_mod)]
@@ -232,16 +236,24 @@ def _synthetic_courses(session: Session, org_id: int, rng: random.Random, user_i
                     "content": {"markdown": f"Lesson {k + 1} of module {module_id}. " * 20}, "required": True, "counts_for_completion": False,
                     "estimated_minutes": 5, "updated_at": now}
                    for module_id, course_id in modules for k in range(per_module[course_id])]
+    # The player's benchmark course (the first) keeps its plain 200 text lessons.
+    lesson_rows += seed_assessments.lesson_rows(rng, org_id, courses[1:], modules, bank, now)
     for chunk in range(0, len(lesson_rows), batch):
         session.execute(insert(Lesson), lesson_rows[chunk:chunk + batch])
     lessons: dict[int, list[int]] = {}
-    for lesson_id, course_id in session.exec(select(Lesson.id, Lesson.course_id).where(Lesson.course_id >= first_id).order_by(Lesson.course_id, Lesson.module_id, Lesson.position)).all():
+    kinds: dict[int, str] = {}
+    for lesson_id, course_id, kind in session.exec(select(Lesson.id, Lesson.course_id, Lesson.kind).where(Lesson.course_id >= first_id)
+                                                   .order_by(Lesson.course_id, Lesson.module_id, Lesson.position)).all():
         lessons.setdefault(course_id, []).append(lesson_id)
+        kinds[lesson_id] = kind
+    # Where a run may have stopped: learners drop off along the course, some of them at a quiz
+    # or the assignment they have not passed yet.
+    stops = {cid: seed_assessments.stops([kinds[lid] for lid in ids]) for cid, ids in lessons.items()}
 
     enrollments, picks = [], []
     for uid in user_ids:
         for course in rng.sample(courses, min(3, len(courses))):
-            done = rng.choice([0, 0, 1, len(lessons[course["id"]]) // 2, len(lessons[course["id"]])])
+            done = rng.choice(stops[course["id"]])
             complete = done == len(lessons[course["id"]])
             enrolled_at = now - timedelta(days=rng.randrange(1, 200))
             enrollments.append({"org_id": org_id, "course_id": course["id"], "user_id": uid, "status": "completed" if complete else "active",
@@ -259,7 +271,11 @@ def _synthetic_courses(session: Session, org_id: int, rng: random.Random, user_i
     for chunk in range(0, len(progress_rows), batch):
         session.execute(insert(LessonProgress), progress_rows[chunk:chunk + batch])
     session.flush()
-    return {"courses": n_courses, "lessons": len(lesson_rows), "enrollments": len(enrollments), "lessons_done": len(progress_rows)}
+    counts |= {"courses": n_courses, "lessons": len(lesson_rows), "enrollments": len(enrollments), "lessons_done": len(progress_rows)}
+    runs = [seed_assessments.Run(e_id, row["course_id"], row["user_id"], row["enrolled_at"], done)
+            for e_id, row, done in zip(enrollment_ids, enrollments, picks)]
+    instructor_of = {c["id"]: c["created_by_id"] for c in courses}
+    return counts | seed_assessments.seed_results(session, org_id, rng, lessons, runs, instructor_of, batch, now)
 
 
 QUESTIONS_PER_COURSE = 10
@@ -294,11 +310,12 @@ def _synthetic_question(rng: random.Random, n: int) -> Question:
     return Question(kind, f"Upload {n + 1}", f"Question {n + 1}: upload your checklist.")
 
 
-def _synthetic_questions(session: Session, org_id: int, rng: random.Random, batch: int) -> dict[str, int]:
+def _synthetic_questions(session: Session, org_id: int, rng: random.Random, batch: int,
+                         course_ids: list[int]) -> tuple[dict[str, int], dict[int, seed_assessments.Bank]]:
     """A question bank for each synthetic course: one category of QUESTIONS_PER_COURSE
-    questions covering every type."""
+    questions covering every type (in QUESTION_TYPES order). Returns the counts and, per
+    course, its category and questions (for the quizzes)."""
     now = utcnow()
-    course_ids = session.exec(select(Course.id).where(Course.org_id == org_id, Course.summary.like("Synthetic course %")).order_by(Course.id)).all()
     last_before = session.exec(select(QuestionCategory.id).order_by(QuestionCategory.id.desc())).first() or 0
     session.execute(insert(QuestionCategory), [{"org_id": org_id, "course_id": cid, "name": "Checks", "created_at": now} for cid in course_ids])
     category_ids = session.exec(select(QuestionCategory.id).where(QuestionCategory.id > last_before).order_by(QuestionCategory.id)).all()
@@ -308,7 +325,12 @@ def _synthetic_questions(session: Session, org_id: int, rng: random.Random, batc
             q = _synthetic_question(rng, n)
             rows.append({"org_id": org_id, "category_id": category_id, "type": q.type, "title": q.title, "points": q.points,
                          "spec": q.to_dict(), "version": 1, "created_at": now, "updated_at": now})
+    last_question = session.exec(select(BankQuestion.id).order_by(BankQuestion.id.desc())).first() or 0
     for chunk in range(0, len(rows), batch):
         session.execute(insert(BankQuestion), rows[chunk:chunk + batch])
     session.flush()
-    return {"question_categories": len(category_ids), "questions": len(rows)}
+    question_ids = session.exec(select(BankQuestion.id).where(BankQuestion.id > last_question).order_by(BankQuestion.id)).all()
+    bank = {cid: seed_assessments.Bank(category_id, [(qid, row["spec"]) for qid, row in zip(question_ids[k:k + QUESTIONS_PER_COURSE],
+                                                                                          rows[k:k + QUESTIONS_PER_COURSE])])
+            for n, (cid, category_id) in enumerate(zip(course_ids, category_ids)) for k in [n * QUESTIONS_PER_COURSE]}
+    return {"question_categories": len(category_ids), "questions": len(rows)}, bank

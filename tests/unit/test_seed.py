@@ -117,3 +117,151 @@ def test_first_start_seeds_only_an_empty_database(engine, database_url, session)
     out = run().stdout
     assert session.exec(select(User.id).where(User.email == "admin@example.com")).first() is None
     assert "admin@example.com" not in out and "leo@example.com" in out
+
+
+# --- synthetic assessments ---------------------------------------------------------------------
+
+def _lesson_of(session, lesson_id):
+    return session.get(Lesson, lesson_id)
+
+
+def test_synthetic_quizzes_assignments_and_gradebook_are_consistent(engine, session):
+    from lms_app.assessments.assignment_settings import AssignmentSettings, late_penalty
+    from lms_app.assessments.grading import grade, max_points
+    from lms_app.assessments.quiz_settings import QuizSettings
+    from lms_app.lessons import registry
+    from lms_app.models import AttemptAnswer, GradeCategory, GradeEntry, GradeItem, QuizAttempt, Submission
+    from lms_app.services import quizzes
+
+    with db.session_scope() as s:
+        counts = seed.seed_synthetic(s, "S")
+    assert counts["quiz_attempts"] > 1000 and counts["attempt_answers"] >= 5 * counts["quiz_attempts"]
+    assert counts["submissions"] > 200 and counts["grade_entries"] > 1000
+
+    # Every quiz and assignment lesson is valid as its kind's registry entry says, and the
+    # player's benchmark course (the first) keeps only its text lessons.
+    graded = session.exec(select(Lesson).where(Lesson.kind.in_(("quiz", "assignment")))).all()
+    per_course: dict[int, list[str]] = {}
+    for lesson in graded:
+        assert registry.validate_content(lesson.kind, lesson.content) == lesson.content
+        per_course.setdefault(lesson.course_id, []).append(lesson.kind)
+    assert len(per_course) == 199
+    assert all(kinds.count("assignment") == 1 and 1 <= kinds.count("quiz") <= 2 for kinds in per_course.values())
+    assert any(kinds.count("quiz") == 2 for kinds in per_course.values()) and any(kinds.count("quiz") == 1 for kinds in per_course.values())
+
+    # Scores are what grading the answers gives.
+    answers: dict[int, list[AttemptAnswer]] = {}
+    for answer in session.exec(select(AttemptAnswer).order_by(AttemptAnswer.attempt_id, AttemptAnswer.position)).all():
+        answers.setdefault(answer.attempt_id, []).append(answer)
+    attempts = session.exec(select(QuizAttempt).order_by(QuizAttempt.id)).all()
+    settings = {lesson.id: QuizSettings.from_content(lesson.content) for lesson in graded if lesson.kind == "quiz"}
+    for attempt in attempts:
+        mine = answers[attempt.id]
+        questions = [Question.from_dict(a.question) for a in mine]
+        assert attempt.max_score == round(sum(max_points(q) for q in questions), 2)
+        assert len({a.bank_question_id for a in mine}) == len(mine)  # draws never repeat a question
+        for a, q in zip(mine, questions):
+            if attempt.status == "in_progress":
+                assert a.points is None
+            elif not q.manual:
+                regraded = grade(q, a.response)
+                assert (a.points, a.fraction) == (regraded.points, regraded.fraction), (attempt.id, a.position)
+            elif attempt.status == "graded":
+                assert a.points is not None and a.graded_at is not None
+        if attempt.status == "in_progress":
+            assert attempt.score is None and attempt.submitted_at is None
+            continue
+        assert attempt.score == round(sum(a.points or 0.0 for a in mine), 2)
+        if attempt.status == "graded":
+            assert attempt.released_at is not None and attempt.fraction == attempt.score / attempt.max_score
+            assert attempt.passed == (attempt.fraction * 100 >= settings[attempt.lesson_id].passing_percent - 1e-9)
+        else:
+            assert attempt.status == "awaiting_grading" and attempt.released_at is None and attempt.fraction is None
+            assert any(q.manual for q in questions)
+    statuses = [a.status for a in attempts]
+    assert {"graded", "awaiting_grading", "in_progress"} == set(statuses)
+    released = [a for a in attempts if a.status == "graded"]
+    # Skewed: most attempts pass, some fail; most runs never attempt a quiz.
+    assert 0.55 < sum(a.passed for a in released) / len(released) < 0.95
+    assert statuses.count("awaiting_grading") < 0.2 * len(statuses) and statuses.count("in_progress") < 0.2 * len(statuses)
+    assert len({a.enrollment_id for a in attempts}) < 0.8 * counts["enrollments"]
+
+    # Attempts and submissions only for the course's own learners.
+    for model in (QuizAttempt, Submission):
+        stray = session.exec(select(func.count(model.id)).join(Enrollment, Enrollment.id == model.enrollment_id)
+                             .join(Lesson, Lesson.id == model.lesson_id)
+                             .where((Enrollment.user_id != model.user_id) | (Enrollment.course_id != Lesson.course_id))).one()
+        assert stray == 0
+
+    # The gradebook: a quiz's entry is its quiz grade; a passed quiz is a done lesson.
+    items = {item.lesson_id: item for item in session.exec(select(GradeItem).where(GradeItem.lesson_id.is_not(None))).all()}
+    entries = session.exec(select(GradeEntry).where(GradeEntry.item_id.in_([i.id for i in items.values()])).order_by(GradeEntry.id)).all()
+    lesson_of_item = {item.id: lesson_id for lesson_id, item in items.items()}
+    kinds = {lesson.id: lesson.kind for lesson in graded}
+    quiz_entries = [e for e in entries if kinds[lesson_of_item[e.item_id]] == "quiz"]
+    for entry in quiz_entries[:300]:
+        lesson_id = lesson_of_item[entry.item_id]
+        result = quizzes.quiz_grade(session, entry.enrollment_id, lesson_id)
+        assert result is not None and entry.points == round(result.fraction * items[lesson_id].max_points, 2)
+        done = session.exec(select(LessonProgress.status).where(LessonProgress.enrollment_id == entry.enrollment_id,
+                                                                LessonProgress.lesson_id == lesson_id)).first()
+        assert (done == "done") == result.passed
+    graded_runs = {(a.lesson_id, a.enrollment_id) for a in released}
+    assert {(lesson_of_item[e.item_id], e.enrollment_id) for e in quiz_entries} == graded_runs
+    assert any(e.override_points is not None and e.override_reason for e in entries)
+
+    # Submissions: some waiting, some graded in draft, some released; some late, with the
+    # assignment's penalty; the released ones, less their penalty, are in the gradebook.
+    submissions = session.exec(select(Submission).order_by(Submission.id)).all()
+    assert {s.status for s in submissions} == {"submitted", "graded", "released"}
+    assert 0 < sum(s.late_seconds > 0 for s in submissions) < 0.5 * len(submissions)
+    by_run = {(lesson_of_item[e.item_id], e.enrollment_id): e for e in entries}
+    for sub in submissions:
+        rules = AssignmentSettings.from_content(_lesson_of(session, sub.lesson_id).content)
+        if sub.status == "submitted":
+            assert sub.points is None and (sub.lesson_id, sub.enrollment_id) not in by_run
+            continue
+        assert sub.penalty == late_penalty(rules, sub.late_seconds) and sub.graded_at is not None
+        if sub.status == "released":
+            expected = round(max(0.0, sub.points - sub.penalty) / sub.max_points * items[sub.lesson_id].max_points, 2)
+            assert by_run[(sub.lesson_id, sub.enrollment_id)].points == expected
+            assert rules.passes(max(0.0, sub.points - sub.penalty) / sub.max_points)
+        else:
+            assert sub.released_at is None and (sub.lesson_id, sub.enrollment_id) not in by_run
+    # Two weighted categories and a manual "Participation" item per course with assessments.
+    assert session.exec(select(func.count(GradeCategory.id))).one() == 2 * 199
+    participation = session.exec(select(GradeItem).where(GradeItem.lesson_id.is_(None))).all()
+    assert len(participation) == 199 and {i.title for i in participation} == {"Participation"}
+    assert session.exec(select(func.count(GradeEntry.id)).where(GradeEntry.item_id.in_([i.id for i in participation]))).one() > 100
+
+
+def _assessment_fingerprint(session) -> tuple:
+    from lms_app.models import AttemptAnswer, GradeEntry, QuizAttempt, Submission
+
+    tables = (QuizAttempt, AttemptAnswer, Submission, GradeEntry, LessonProgress, Lesson)
+    counts = tuple(session.exec(select(func.count()).select_from(m)).one() for m in tables)
+    attempts = session.exec(select(QuizAttempt.number, QuizAttempt.status, QuizAttempt.score, QuizAttempt.max_score, QuizAttempt.passed,
+                                   QuizAttempt.closed_by).order_by(QuizAttempt.id).limit(50)).all()
+    answers = session.exec(select(AttemptAnswer.position, AttemptAnswer.question, AttemptAnswer.order, AttemptAnswer.response,
+                                  AttemptAnswer.points).order_by(AttemptAnswer.id).limit(100)).all()
+    submissions = session.exec(select(Submission.status, Submission.number, Submission.points, Submission.penalty, Submission.text)
+                               .order_by(Submission.id).limit(30)).all()
+    entries = session.exec(select(GradeEntry.points, GradeEntry.override_points).order_by(GradeEntry.id).limit(100)).all()
+    return counts, attempts, answers, submissions, entries
+
+
+def test_synthetic_assessments_are_reproducible(engine, session):
+    from tests.conftest import _empty_all_tables
+
+    from lms_app.services.setup import ensure_installation
+
+    with db.session_scope() as s:
+        first_counts = seed.seed_synthetic(s, "S")
+    first = _assessment_fingerprint(session)
+    _empty_all_tables(engine)
+    with db.session_scope() as s:
+        ensure_installation(s)
+    with db.session_scope() as s:
+        assert seed.seed_synthetic(s, "S") == first_counts
+    assert _assessment_fingerprint(session) == first
+    assert first[1] and first[2] and first[3] and first[4]
