@@ -7,4 +7,6 @@ Each area is a module with a `run()` that reports its figures through bench.comm
 AREAS: dict[str, str] = {
     "foundation": "bench.foundation",
     "courses": "bench.courses",
+    "gradebook": "bench.gradebook",
+    "assessments": "bench.assessments",
 }

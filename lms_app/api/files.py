@@ -71,3 +71,48 @@ async def course_cover(course_id: str, request: Request) -> Response:
     # The address names the stored file (a new cover gets a new address): cache it.
     headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=86400"}
     return FileResponse(found.path, media_type=found.mime, headers=headers)
+
+
+# --- assessments: assignments: handed-in files ---------------------------------------------------
+
+@router.get("/submissions/{submission_id}/{index}")
+async def submission_file(submission_id: str, index: str, request: Request) -> Response:
+    """A file a learner handed in, for the learner or the course's staff: PDFs, images and text
+    show in the page (the grader reads them there), other files download."""
+    from lms_app.services import assignments
+
+    position = int(index) if index.isdigit() and len(index) < 4 else -1
+    found = _find(request, submission_id, "file", lambda session, actor, sid: assignments.submission_file(session, actor, sid, position))
+    if isinstance(found, Response):
+        return found
+    headers = {**_HEADERS, "Accept-Ranges": "bytes"}
+    if not found.mime.startswith("application/pdf"):
+        # Whatever a learner uploaded runs nothing on the app's origin (Chrome's PDF viewer
+        # does not work in a sandbox; a PDF is shown by the browser's viewer, not as a page).
+        headers["Content-Security-Policy"] = "sandbox"
+    return FileResponse(
+        found.path, media_type=found.mime, filename=found.download_name,
+        content_disposition_type="inline" if found.inline else "attachment", headers=headers,
+    )
+
+
+# --- assessments: quiz player: files handed in as quiz answers ----------------------------------
+
+@router.get("/quiz-answers/{attempt_id}/{position}")
+async def quiz_answer_file(attempt_id: str, position: str, request: Request) -> Response:
+    """A file a learner handed in as a quiz answer, for the learner or the course's staff:
+    PDFs, images and text show in the page, other files download."""
+    from lms_app.services import quizzes
+
+    number = int(position) if position.isdigit() and len(position) < 4 else -1
+    found = _find(request, attempt_id, "file", lambda session, actor, aid: quizzes.answer_file(session, actor, aid, number))
+    if isinstance(found, Response):
+        return found
+    headers = {**_HEADERS, "Accept-Ranges": "bytes"}
+    if not found.mime.startswith("application/pdf"):
+        # Whatever a learner uploaded runs nothing on the app's origin.
+        headers["Content-Security-Policy"] = "sandbox"
+    return FileResponse(
+        found.path, media_type=found.mime, filename=found.download_name,
+        content_disposition_type="inline" if found.inline else "attachment", headers=headers,
+    )

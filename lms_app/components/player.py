@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from lms_app.components.ui import markdown
+from lms_app.components.assignment_player import assignment_view
+from lms_app.components.quiz_player import quiz_view
+from lms_app.components.ui import VISUALLY_HIDDEN, markdown
 from lms_app.state.player import STATE_LABELS, OutlineLesson, OutlineModule, PlayerState
 
 S = PlayerState
 
 FOCUS = {"outline": f"2px solid {rx.color('accent', 8)}", "outline_offset": "2px", "border_radius": "6px"}
-# Read by screen readers, not shown.
-VISUALLY_HIDDEN = {"position": "absolute", "width": "1px", "height": "1px", "overflow": "hidden", "clip": "rect(0 0 0 0)", "white_space": "nowrap"}
 
 _ICONS = {"locked": ("lock", "gray"), "available": ("circle", "gray"), "in_progress": ("circle-dot", "amber"), "done": ("circle-check", "green")}
 
@@ -241,6 +241,8 @@ def lesson_body() -> rx.Component:
         ("video", _video_lesson()),
         ("file", _file_lesson()),
         ("live_session", _live_session()),
+        ("assignment", assignment_view()),
+        ("quiz", quiz_view()),
         rx.callout("This kind of lesson cannot be shown here yet.", icon="info", width="100%"),
     )
 

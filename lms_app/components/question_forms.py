@@ -242,6 +242,33 @@ def _preview() -> rx.Component:
 
 
 def question_editor_dialog() -> rx.Component:
+    return rx.fragment(_question_editor_dialog(), _regrade_dialog())
+
+
+def _regrade_dialog() -> rx.Component:
+    """After saving a question that submitted attempts used: re-score them with it (grading)."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Regrade attempts?"),
+            rx.alert_dialog.description(
+                "This question was answered in ", E.regrade_count, rx.cond(E.regrade_count == 1, " submitted attempt", " submitted attempts"),
+                ". Attempts keep the question as it was given unless you regrade them: regrading scores every answer again with the "
+                "question as saved now (answers graded by hand keep their grade).", size="2",
+            ),
+            rx.cond(E.regrade_summary != "", rx.callout(E.regrade_summary, icon="circle-check", color_scheme="green", variant="surface",
+                                                        size="1", width="100%", margin_top="12px", id="regrade-summary")),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button(rx.cond(E.regrade_summary != "", "Close", "Not now"), variant="soft", color_scheme="gray")),
+                rx.cond(E.regrade_summary == "", rx.button(rx.icon("refresh-cw", size=14), "Regrade attempts", on_click=E.regrade, id="regrade-attempts")),
+                justify="end", spacing="3", margin_top="16px",
+            ),
+            max_width="480px",
+        ),
+        open=E.regrade_open, on_open_change=E.set_regrade_open,
+    )
+
+
+def _question_editor_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.hstack(

@@ -13,6 +13,7 @@ NAVIGATION: list[tuple[str, str, str, str]] = [
     ("My learning", "book-open", "/learn", "learning.view"),
     ("Catalog", "library", "/catalog", "learning.view"),
     ("My courses", "presentation", "/teach", "courses.teach"),
+    ("Grading", "clipboard-check", "/teach/grading", "courses.teach"),
     ("My teams", "users", "/teams", "teams.view"),
     ("Overview", "layout-dashboard", "/admin", "admin.view"),
     ("Users", "user-cog", "/admin/users", "users.view"),
@@ -25,6 +26,8 @@ NAVIGATION: list[tuple[str, str, str, str]] = [
 def _nav_link(label: str, icon: str, path: str, permission: str) -> rx.Component:
     current = rx.State.router.url.path
     active = (current == path) | (current.startswith(path + "/") & (path != "/admin"))
+    if path == "/teach":  # the grading pages have their own entry
+        active = (current == path) | (current.startswith("/teach/") & ~current.startswith("/teach/grading"))
     return rx.cond(
         AuthState.permissions.contains(permission),
         rx.link(

@@ -9,6 +9,9 @@ from lms_app.locales import LANGUAGES, TIME_ZONES
 # Table columns a phone has no room for: shown from tablet widths up.
 WIDE_ONLY = ["none", "none", "table-cell"]
 
+# Read by screen readers, not shown.
+VISUALLY_HIDDEN = {"position": "absolute", "width": "1px", "height": "1px", "overflow": "hidden", "clip": "rect(0 0 0 0)", "white_space": "nowrap"}
+
 
 def page_header(title: str, subtitle: str | rx.Var = "", *actions) -> rx.Component:
     return rx.flex(

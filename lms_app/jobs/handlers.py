@@ -121,8 +121,10 @@ def sweep_enrollments(session: Session, job: JobContext) -> None:
 @handler("quiz.close_overdue")
 def close_overdue_attempts(session: Session, job: JobContext) -> None:
     """Runs every minute: attempts whose time ran out are closed and graded, even if the
-    learner never came back to submit."""
-    quizzes.close_overdue(session)
+    learner never came back to submit. A full batch means more may be waiting: a follow-up
+    job runs at once (its own transaction), rather than leaving them to the next minute."""
+    if quizzes.close_overdue(session) >= quizzes.CLOSE_BATCH:
+        jobs.enqueue(session, "quiz.close_overdue", dedupe_key=f"quiz.close_overdue@after-{job.id}")
 
 
 # Jobs that run on a clock: kind -> every how many seconds. Each period gets one job, whatever

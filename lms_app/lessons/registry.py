@@ -302,3 +302,14 @@ def _validate_quiz(content: dict[str, Any]) -> dict[str, Any]:
 
 register(LessonKind("live_session", "Live session", "calendar-clock", "attended", _validate_live_session, learner_completes=False))
 register(LessonKind("quiz", "Quiz", "list-checks", "passed", _validate_quiz, learner_completes=False))
+
+
+# --- assignments: work handed in, graded by a person; a released passing grade completes it ---
+from lms_app.assessments.assignment_settings import AssignmentSettings  # noqa: E402
+
+
+def _validate_assignment(content: dict[str, Any]) -> dict[str, Any]:
+    return AssignmentSettings.from_content(content).to_content()
+
+
+register(LessonKind("assignment", "Assignment", "clipboard-pen", "passed", _validate_assignment, learner_completes=False))

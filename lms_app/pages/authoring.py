@@ -5,8 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from lms_app import settings
+from lms_app.components.assignment_editor import assignment_editor
 from lms_app.components.authoring import kind_icon, kind_options, small_icon_button, visibility_badge
 from lms_app.components.course_archive import export_course_link, import_course_dialog
+from lms_app.components.quiz_editor import quiz_editor
 from lms_app.components.ui import (
     confirm_dialog,
     drop_zone,
@@ -412,6 +414,8 @@ def _lesson_row(le: LessonView) -> rx.Component:
                 rx.text(le.kind_label, size="1", color_scheme="gray"), _lesson_badges(le),
                 rx.cond(le.kind == "live_session", rx.link(rx.icon("users", size=12), "Sign-ups and attendance", size="1",
                                                           href="/teach/courses/" + s.course_ref + "/sessions/" + le.id, class_name="lms-attendance-link")),
+                rx.cond(le.kind == "quiz", rx.link(rx.hstack(rx.icon("users", size=12), rx.text("Attempts", size="1"), spacing="1", align="center"),
+                                                  href="/teach/courses/" + s.course_ref + "/quizzes/" + le.id, class_name="lms-quiz-attempts-link")),
                 align="center", wrap="wrap", style={"gap": "8px"},
             ),
             spacing="1",
@@ -691,6 +695,7 @@ def _content_editor() -> rx.Component:
             "application/vnd.oasis.opendocument.text": [".odt"], "application/vnd.oasis.opendocument.spreadsheet": [".ods"],
             "application/vnd.oasis.opendocument.presentation": [".odp"],
         }, FILE_MB)),
+        ("assignment", assignment_editor()),
         ("live_session", _content_form(
             form_field("Starts at", rx.input(name="starts_at", default_value=s.live_starts_at, placeholder="2027-03-03T14:00+01:00", width="100%", read_only=ro),
                        "Date, time and time zone offset."),
@@ -700,6 +705,7 @@ def _content_editor() -> rx.Component:
             form_field("Seats", rx.input(name="capacity", default_value=s.live_capacity, type="number", min="1", placeholder="No limit", width="100%", read_only=ro),
                        "Once they are taken, learners join a waiting list. Empty: no limit."),
         )),
+        ("quiz", quiz_editor()),
         rx.callout("This kind of lesson is not edited here.", icon="info", size="1", variant="surface", width="100%"),
     )
 
@@ -826,7 +832,9 @@ def course_editor() -> rx.Component:
                     rx.text(s.lesson_count, rx.cond(s.lesson_count == 1, " lesson", " lessons"), " · ",
                             rx.link("Learners", href="/teach/courses/" + s.course_ref + "/learners"), " · ",
                             rx.link("Announcements", href="/teach/courses/" + s.course_ref + "/announcements", id="course-announcements-link"), " · ",
-                            rx.link("Question bank", href="/teach/courses/" + s.course_ref + "/questions", id="question-bank-link"),
+                            rx.link("Question bank", href="/teach/courses/" + s.course_ref + "/questions", id="question-bank-link"), " · ",
+                            rx.link("Gradebook", href="/teach/courses/" + s.course_ref + "/gradebook", id="gradebook-link"), " · ",
+                            rx.link("Rubrics", href="/teach/courses/" + s.course_ref + "/rubrics", id="rubrics-link"),
                             size="2", color_scheme="gray"),
                     spacing="1", min_width="0",
                 ),

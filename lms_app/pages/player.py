@@ -41,7 +41,12 @@ def _title_bar() -> rx.Component:
         rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("My learning", size="2"), spacing="1", align="center"), href="/learn", color_scheme="gray"),
         rx.flex(
             rx.heading(S.course_title, size="6", id="course-title", min_width="0"),
-            announcements_link(S.course_id, S.unread_announcements, id="course-announcements"),
+            rx.hstack(
+                rx.link(rx.button(rx.icon("award", size=16), "Grades", variant="soft", color_scheme="gray", size="2", tab_index=-1),
+                        href="/learn/courses/" + S.course_id + "/grades", underline="none", id="course-grades"),
+                announcements_link(S.course_id, S.unread_announcements, id="course-announcements"),
+                spacing="2",
+            ),
             justify="between", align="center", spacing="3", wrap="wrap", width="100%",
         ),
         spacing="1",

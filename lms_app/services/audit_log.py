@@ -33,6 +33,8 @@ CATEGORIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "exports": ("Exports", ("%.exported", "export.%")),
     "courses": ("Courses", ("course.%", "announcement.%", "live_session.%")),
     "learning": ("Enrollments and progress", ("enrollment.%", "progress.%")),
+    "grades": ("Grades", ("grade.%", "grades.%", "gradebook.%")),  # assessments: gradebook
+    "quizzes": ("Quizzes and overrides", ("quiz.%", "override.%")),  # assessments: quiz authoring
 }
 
 PAGE_SIZE = 25
@@ -200,6 +202,10 @@ def _exported(ctx: _Ctx) -> str:
     return f"{ctx.who} exported {thing.replace('_', ' ')}" + (f" ({_plural(n, 'row', 'rows')})" if n is not None else "") + " as CSV"
 
 
+def _pts(value: Any) -> str:
+    """Points in a grade sentence ("no grade" when there were none)."""
+    return "no grade" if value is None or value == "" else f"{float(value):g}"
+
 def _people(ctx: _Ctx, key: str) -> str:
     value = ctx.after.get(key, ctx.before.get(key))
     if isinstance(value, list):
@@ -210,6 +216,19 @@ def _people(ctx: _Ctx, key: str) -> str:
 def _granted(ctx: _Ctx) -> str:
     until = ctx.val("expires_at")
     return f"{ctx.who} gave {ctx.target} the role {ctx.val('role', 'a role')}" + (f" until {until}" if until else "")
+
+
+def _grade_points(value: Any) -> str:
+    return "no grade" if value is None or value == "" else f"{float(value):g}"
+
+
+def _graded_sentence(ctx: _Ctx, noun: str) -> str:
+    """'Irene graded the answer leo@…: Quiz #1, Why (no grade → 3 points): why'."""
+    before, after = ctx.before.get("points"), ctx.after.get("points")
+    text = f"{ctx.who} graded {noun} {ctx.target} ({_grade_points(before)} → {_grade_points(after)} points)"
+    if ctx.after.get("released"):
+        text += " (already released)"
+    return text + (f": {ctx.after['reason']}" if ctx.after.get("reason") else "")
 
 
 SENTENCES: dict[str, Callable[[_Ctx], str]] = {
@@ -287,6 +306,42 @@ SENTENCES: dict[str, Callable[[_Ctx], str]] = {
                                           + (f": {c.after['reason']}" if c.after.get("reason") else ""),
     "progress.reset": lambda c: f"{c.who} reset the progress of {c.target} ({c.val('lessons', 'lessons')})"
                                 + (f": {c.after['reason']}" if c.after.get("reason") else ""),
+    # assessments: assignments
+    "assignment.submitted": lambda c: f"{c.who} handed in {c.target}" + (" again" if (c.after.get("number") or 1) > 1 else ""),
+    "assignment.extension_granted": lambda c: f"{c.who} gave {c.target} an extension at {c.val('lesson', 'an assignment')}"
+                                              + (f": {c.after['reason']}" if c.after.get("reason") else ""),
+    "assignment.extension_removed": lambda c: f"{c.who} took away the extension of {c.target} at {c.val('lesson', 'an assignment')}",
+    # assessments: quiz authoring (overrides, resets, reopens; the reason is in the row)
+    "override.saved": lambda c: (f"{c.who} changed the override of {c.target}" if c.before else f"{c.who} gave an override to {c.target}")
+                                + (f": {c.after['reason']}" if c.after.get("reason") else ""),
+    "override.deleted": lambda c: f"{c.who} removed the override of {c.target}" + (f": {c.after['reason']}" if c.after.get("reason") else ""),
+    "quiz.attempt_reset": lambda c: f"{c.who} reset the quiz attempt {c.target}" + (f": {c.after['reason']}" if c.after.get("reason") else ""),
+    "quiz.attempt_reopened": lambda c: f"{c.who} reopened the quiz attempt {c.target} for {c.val('minutes', 'some')} minutes"
+                                       + (f": {c.after['reason']}" if c.after.get("reason") else ""),
+    # --- assessments: gradebook ---
+    "grade.entered": lambda c: (f"{c.who} changed the grade of {c.target} on {c.val('item', 'an item')} "
+                                f"from {_pts(c.before.get('points'))} to {_pts(c.after.get('points'))}"
+                                + (" (CSV import)" if c.after.get("source") == "import" else "")),
+    "grade.overridden": lambda c: (f"{c.who} overrode the grade of {c.target} on {c.val('item', 'an item')}: "
+                                   f"{_pts(c.before.get('override') if c.before.get('override') is not None else c.before.get('points'))} "
+                                   f"to {_pts(c.after.get('override'))}" + (f": {c.after['reason']}" if c.after.get("reason") else "")),
+    "grade.override_cleared": lambda c: (f"{c.who} removed the override of {c.target} on {c.val('item', 'an item')} "
+                                         f"({_pts(c.before.get('override'))})" + (f": {c.after['reason']}" if c.after.get("reason") else "")),
+    "grades.imported": lambda c: f"{c.who} imported {_plural(_count(c, 'count'), 'grade', 'grades')} into the gradebook of {c.target}",
+    "gradebook.exported": lambda c: f"{c.who} exported the gradebook of {c.target}" + (f" ({_plural(_count(c, 'count'), 'learner', 'learners')})" if c.after.get("count") is not None else "") + f" as {c.val('format', 'CSV')}",
+    "gradebook.category_saved": lambda c: f"{c.who} {'changed' if c.before else 'created'} the grade category {c.val('category', '')} of {c.target}",
+    "gradebook.category_deleted": lambda c: f"{c.who} deleted the grade category {c.val('category', '')} of {c.target}",
+    "gradebook.item_saved": lambda c: f"{c.who} {'changed' if c.before else 'created'} the grade item {c.val('item', '')} of {c.target}",
+    "gradebook.item_deleted": lambda c: f"{c.who} deleted the grade item {c.val('item', '')} of {c.target}",
+    "gradebook.scale_changed": lambda c: f"{c.who} set the letter scale of {c.target} to {c.val('scale', '')}",
+    # --- assessments: grading ---
+    "grade.answer_graded": lambda c: _graded_sentence(c, "the answer"),
+    "grade.submission_graded": lambda c: _graded_sentence(c, "the submission"),
+    "grade.released": lambda c: f"{c.who} released the grade of {c.target}"
+                                + (f" ({_grade_points(c.after.get('score'))} of {_grade_points(c.after.get('max_score'))})" if "score" in c.after
+                                   else f" ({_grade_points(c.after.get('points'))} of {_grade_points(c.after.get('max_points'))})" if "points" in c.after else ""),
+    "grade.question_regraded": lambda c: (f"{c.who} regraded the question {c.target}: {_plural(_count(c, 'attempts'), 'attempt', 'attempts')} re-scored, "
+                                          f"{c.after.get('up', 0)} up, {c.after.get('down', 0)} down, {c.after.get('unchanged', 0)} unchanged"),
     # exports ("<thing>.exported" in general)
     "audit.exported": _exported,
 }

@@ -8,6 +8,8 @@ Rules this module settles:
 - one attempt at a time: starting again (a reload, a second tab) gives back the open attempt;
 - every question is copied into the attempt when it starts, so later edits in the bank change
   nothing for an attempt already taken; random draws never repeat a question of the attempt;
+- a learner's overrides (services/overrides.py: their own, else their groups') add attempts and
+  minutes where the quiz limits them, and replace its opening and closing times;
 - the deadline (time limit, or the quiz's closing, whichever comes first) is enforced here: an
   answer saved after it is refused and the attempt closed and graded; the job runner closes
   the attempts nobody came back to (`close_overdue`);
@@ -20,23 +22,28 @@ Rules this module settles:
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from pathlib import PurePosixPath
+from typing import Any, BinaryIO
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from lms_app import db
+from lms_app import settings as app_settings
 from lms_app.assessments.grading import grade, max_points, shuffled_order
 from lms_app.assessments.questions import Question
 from lms_app.assessments.quiz_settings import QuizSettings
-from lms_app.models import AttemptAnswer, BankQuestion, Enrollment, Lesson, QuizAttempt, User, utcnow
-from lms_app.services import audit, gradebook, progress, timefmt
+from lms_app.assessments.shown import ShownAnswer, ShownQuestion, answer_of, describe, is_answered, response_of, show
+from lms_app.models import AttemptAnswer, BankQuestion, Course, Enrollment, Lesson, QuizAttempt, User, utcnow
+from lms_app.services import audit, courses, files, gradebook, overrides, progress, storage, timefmt
 from lms_app.services.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
 from lms_app.services.permissions import Actor, require
 
@@ -65,9 +72,13 @@ class SaveResult:
 @dataclass
 class AnswerView:
     position: int
-    prompt: dict[str, Any]  # what the learner needs to answer, options in their shuffled order
+    shown: ShownQuestion  # what the learner needs to answer, options in their shuffled order
+    answer: ShownAnswer  # the response kept so far, as it shows on screen
     response: Any
     max_points: float
+    answered: bool = False
+    your_answer: str = ""  # the response in words, for the review
+    correct_answer: str = ""  # a right response in words, with the correct answers
     points: float | None = None  # with the score
     right: bool | None = None  # with the score
     correct: Any = None  # the right response, with the correct answers
@@ -175,6 +186,7 @@ def start_attempt(session: Session, actor: Actor, lesson_id: int, *, now: dateti
     the learner. The questions are drawn and copied into the attempt now."""
     now = now or utcnow()
     lesson, settings, enrollment = _learner_quiz(session, actor, lesson_id, now)
+    settings = _with_override(session, settings, lesson.id, actor.user_id)
     current = _open_attempt(session, enrollment.id, lesson.id)
     if current is not None and not _close_if_overdue(session, current, now):
         return current
@@ -212,6 +224,19 @@ def start_attempt(session: Session, actor: Actor, lesson_id: int, *, now: dateti
                                   question=question.to_dict(), order=shuffled_order(shown, _random.randrange(2**31)), updated_at=now))
     session.flush()
     return attempt
+
+
+def _with_override(session: Session, settings: QuizSettings, lesson_id: int, user_id: int) -> QuizSettings:
+    """The quiz's settings for one learner: their own or their groups' override adds attempts
+    and minutes (where the quiz limits them) and replaces the opening and closing times."""
+    o = overrides.effective(session, lesson_id, user_id)
+    return replace(
+        settings,
+        attempts_allowed=settings.attempts_allowed + (o.extra_attempts or 0) if settings.attempts_allowed is not None else None,
+        time_limit_minutes=settings.time_limit_minutes + (o.extra_minutes or 0) if settings.time_limit_minutes else None,
+        opens_at=o.opens_at or settings.opens_at,
+        closes_at=o.closes_at or settings.closes_at,
+    )
 
 
 def _draw(session: Session, lesson: Lesson, settings: QuizSettings) -> list[BankQuestion]:
@@ -287,19 +312,25 @@ def submit(session: Session, actor: Actor, attempt_id: int, *, now: datetime | N
 
 
 def _finish(session: Session, actor: Actor | None, attempt: QuizAttempt, lesson: Lesson, settings: QuizSettings,
-            now: datetime, closed_by: str) -> bool:
+            now: datetime, closed_by: str, answers: list[AttemptAnswer] | None = None) -> bool:
     """Close and grade an open attempt, once: the conditional update lets only one closer
     (a learner's submit, a second tab, a job runner) through. Returns whether this one did.
-    Closed by the deadline, it counts as submitted at the deadline, whenever that is noticed."""
+    Closed by the deadline, it counts as submitted at the deadline, whenever that is noticed.
+    `answers`: the attempt's answers when the caller has read them already (close_overdue)."""
     if closed_by == BY_DEADLINE:
         now = attempt.deadline_at
+    # Not evaluated against every attempt in the session (the job holds a batch of them, which
+    # made closing a batch quadratic): the loser reads the row back, the winner knows its values.
     won = session.execute(update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.status == IN_PROGRESS)
-                          .values(status=GRADED, submitted_at=now, closed_by=closed_by)).rowcount
-    session.refresh(attempt)
+                          .values(status=GRADED, submitted_at=now, closed_by=closed_by)
+                          .execution_options(synchronize_session=False)).rowcount
     if not won:
+        session.refresh(attempt)
         return False
+    for key, value in (("status", GRADED), ("submitted_at", now), ("closed_by", closed_by)):
+        set_committed_value(attempt, key, value)
     score, waiting = 0.0, False
-    for answer in _answers(session, attempt.id):
+    for answer in _answers(session, attempt.id) if answers is None else answers:
         graded = grade(Question.from_dict(answer.question), answer.response)
         answer.fraction, answer.points = graded.fraction, graded.points
         waiting = waiting or graded.fraction is None
@@ -351,14 +382,29 @@ def close_overdue(session: Session, *, now: datetime | None = None) -> int:
     if db.is_postgres(session):
         stmt = stmt.with_for_update(skip_locked=True)
     closed = 0
-    for attempt in session.exec(stmt.execution_options(populate_existing=True)).all():
-        lesson = session.get(Lesson, attempt.lesson_id)
+    attempts = session.exec(stmt.execution_options(populate_existing=True)).all()
+    # What each attempt needs (its quiz, its learner for the audit label, its answers) is read
+    # once for the whole batch rather than by a few queries per attempt; the variables keep
+    # the rows in the session's identity map while the batch is closed.
+    lessons = {row.id: row for row in session.exec(select(Lesson).where(Lesson.id.in_({a.lesson_id for a in attempts} or {0}))).all()}
+    learners = session.exec(select(User).where(User.id.in_({a.user_id for a in attempts} or {0}))).all()
+    answers: dict[int, list[AttemptAnswer]] = {}
+    for answer in session.exec(select(AttemptAnswer).where(AttemptAnswer.attempt_id.in_([a.id for a in attempts] or [0]))
+                               .order_by(AttemptAnswer.attempt_id, AttemptAnswer.position)).all():
+        answers.setdefault(answer.attempt_id, []).append(answer)
+    settings: dict[int, QuizSettings] = {}
+    for attempt in attempts:
+        lesson = lessons.get(attempt.lesson_id)
         try:
             # One quiz whose settings no longer read must not hold up everyone else's.
             with session.begin_nested():
-                closed += _finish(session, None, attempt, lesson, _settings(lesson), now, BY_DEADLINE)
+                if attempt.lesson_id not in settings:
+                    settings[attempt.lesson_id] = _settings(lesson)
+                closed += _finish(session, None, attempt, lesson, settings[attempt.lesson_id], now, BY_DEADLINE,
+                                  answers=answers.get(attempt.id, []))
         except DomainError as exc:
             log.warning("attempt %s not closed: %s", attempt.id, exc.message)
+    del learners
     return closed
 
 
@@ -379,14 +425,19 @@ def attempt_view(session: Session, actor: Actor, attempt_id: int, *, now: dateti
     answers = []
     for answer in _answers(session, attempt.id):
         q = Question.from_dict(answer.question)
-        view = AnswerView(answer.position, _prompt(q, answer.order), answer.response, max_points(q))
-        if score:
+        shown, _ = show(q, order=answer.order)
+        view = AnswerView(answer.position, shown, answer_of(q, answer.order, answer.response), answer.response, max_points(q),
+                          is_answered(q, answer.response), describe(q, answer.response))
+        # A grader's score and comment are a draft until the attempt is released.
+        draft = q.manual and attempt.released_at is None
+        if score and not draft:
             view.points = answer.points
             view.right = None if answer.fraction is None else answer.fraction >= 1.0 - 1e-9
         if correct:
             view.correct = _correct(q)
+            view.correct_answer = describe(q, view.correct)
         if feedback:
-            view.feedback = grade(q, answer.response).feedback + ([answer.feedback] if answer.feedback else [])
+            view.feedback = grade(q, answer.response).feedback + ([answer.feedback] if answer.feedback and not draft else [])
         answers.append(view)
     out = AttemptView(attempt.id, attempt.number, attempt.status, attempt.started_at, attempt.deadline_at, attempt.submitted_at,
                       attempt.closed_by, answers, score, correct, feedback)
@@ -394,28 +445,6 @@ def attempt_view(session: Session, actor: Actor, attempt_id: int, *, now: dateti
         out.score, out.max_score, out.passed = attempt.score, attempt.max_score, attempt.passed
         out.percent = round((attempt.fraction or 0.0) * 100, 2)
     return out
-
-
-def _prompt(q: Question, order: list[int]) -> dict[str, Any]:
-    """What a learner is shown of a question: never which option is right. Options carry their
-    index, which is what a response names."""
-    prompt: dict[str, Any] = {"type": q.type, "title": q.title, "text": q.text, "points": q.points}
-    if q.type in ("single", "multiple"):
-        prompt["choices"] = [{"index": i, "text": q.choices[i].text} for i in order]
-    elif q.type == "numeric":
-        prompt["units"] = [u.name for u in q.units]
-    elif q.type == "matching":
-        prompt["prompts"] = [p.prompt for p in q.pairs]
-        prompt["answers"] = [{"index": i, "text": q.pairs[i].answer} for i in order]
-    elif q.type == "ordering":
-        prompt["items"] = [{"index": i, "text": q.items[i]} for i in order]
-    elif q.type == "fill_blanks":
-        prompt["blanks"] = len(q.blanks)
-    elif q.type == "essay":
-        prompt["answer_template"] = q.answer_template
-    elif q.type == "file_upload":
-        prompt["accepted_files"] = q.accepted_files
-    return prompt
 
 
 def _first_right(answers: list) -> Any:
@@ -464,3 +493,186 @@ def quiz_grade(session: Session, enrollment_id: int, lesson_id: int) -> QuizGrad
     else:
         fraction = sum(fractions) / len(fractions)
     return QuizGrade(fraction, round(fraction * 100, 2), _passes(settings, fraction), len(fractions))
+
+
+# --- grading hooks ---
+
+def passes(lesson: Lesson, fraction: float) -> bool:
+    """Whether `fraction` of the points passes this quiz (without a passing score, any graded
+    attempt passes): the grading service's release and regrade use the quiz's own rule."""
+    return _passes(_settings(lesson), fraction)
+
+
+# --- the learner's overview ---
+
+@dataclass
+class AttemptSummary:
+    """One of the learner's attempts, as the quiz's review options let them see it."""
+
+    attempt_id: int
+    number: int
+    status: str  # in_progress | graded | awaiting_grading
+    started_at: datetime
+    submitted_at: datetime | None
+    percent: float | None = None  # when the score shows
+    passed: bool | None = None  # when the score shows
+
+
+@dataclass
+class QuizOverview:
+    """What a learner needs to know before starting: the quiz's rules as they apply to them
+    (their overrides included), their attempts so far, their grade, and whether they may
+    start one now (and, when not, why)."""
+
+    lesson_id: int
+    question_count: int
+    time_limit_minutes: int | None
+    attempts_allowed: int | None
+    attempts_used: int
+    grading_method: str
+    passing_percent: float | None
+    opens_at: datetime | None
+    closes_at: datetime | None
+    attempts: list[AttemptSummary]
+    open_attempt_id: int | None
+    grade: QuizGrade | None  # when the score shows
+    shows_score: bool
+    can_start: bool
+    refusal: str
+    timezone: str
+
+
+def _start_refusal(settings: QuizSettings, taken: int, tz: str, now: datetime) -> str:
+    """Why a new attempt cannot start now ("" when it can): the same sentences start_attempt raises."""
+    if settings.opens_at and now < settings.opens_at:
+        return f"This quiz opens on {timefmt.show(settings.opens_at, tz)}."
+    if settings.closes_at and now >= settings.closes_at:
+        return f"This quiz closed on {timefmt.show(settings.closes_at, tz)}."
+    if settings.attempts_allowed is not None and taken >= settings.attempts_allowed:
+        allowed = settings.attempts_allowed
+        return f"You have used all {allowed} attempt{'s' if allowed != 1 else ''} at this quiz."
+    return ""
+
+
+def learner_overview(session: Session, actor: Actor, lesson_id: int, *, now: datetime | None = None) -> QuizOverview:
+    """The quiz's intro for the learner it is open to (see QuizOverview). An attempt found
+    open past its deadline is closed first, so it shows with its result."""
+    now = now or utcnow()
+    lesson, settings, enrollment = _learner_quiz(session, actor, lesson_id, now)
+    settings = _with_override(session, settings, lesson.id, actor.user_id)
+    current = _open_attempt(session, enrollment.id, lesson.id)
+    if current is not None and _close_if_overdue(session, current, now):
+        current = None
+    rows = session.exec(select(QuizAttempt).where(QuizAttempt.enrollment_id == enrollment.id, QuizAttempt.lesson_id == lesson.id)
+                        .order_by(QuizAttempt.number)).all()
+    shows_score = settings.shows("score", attempt_finished=True, now=now)
+    attempts = []
+    for row in rows:
+        summary = AttemptSummary(row.id, row.number, row.status, row.started_at, row.submitted_at)
+        if shows_score and row.status == GRADED:
+            summary.percent, summary.passed = round((row.fraction or 0.0) * 100, 2), row.passed
+        attempts.append(summary)
+    tz = _zone(session, actor.user_id)
+    refusal = "" if current is not None else _start_refusal(settings, len(rows), tz, now)
+    count = sum(1 if "question_id" in item else item["count"] for item in settings.questions)
+    return QuizOverview(lesson.id, count, settings.time_limit_minutes, settings.attempts_allowed, len(rows), settings.grading_method,
+                        settings.passing_percent, settings.opens_at, settings.closes_at, attempts,
+                        current.id if current is not None else None,
+                        quiz_grade(session, enrollment.id, lesson.id) if shows_score else None, shows_score,
+                        not refusal, refusal, tz)
+
+
+def save_shown_answer(session: Session, actor: Actor, attempt_id: int, position: int, shown: ShownAnswer, *,
+                      now: datetime | None = None) -> SaveResult:
+    """save_answer for what the learner has on screen: the response is worked out here, from
+    the question as frozen in their attempt."""
+    attempt = _own_attempt(session, actor, attempt_id)
+    row = session.exec(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.position == position)
+                       ).first() if isinstance(position, int) and not isinstance(position, bool) else None
+    if row is None:
+        raise NotFound("That question is not in this attempt.")
+    if not isinstance(shown, ShownAnswer):
+        raise Invalid("The answer is not in the expected form.")
+    return save_answer(session, actor, attempt.id, position, response_of(Question.from_dict(row.question), shown), now=now)
+
+
+# File-upload answers live in private storage, one folder per course; the response is the
+# stored path. They are read through /files/quiz-answers/<attempt>/<position> only.
+QUIZ_FILES = "quiz_answers"
+_SAME_TYPE = {".jpeg": ".jpg"}
+
+
+def answer_file_url(attempt_id: int, position: int) -> str:
+    """Where a file handed in as a quiz answer is read (its learner or the course's staff)."""
+    return f"/files/quiz-answers/{attempt_id}/{position}"
+
+
+def save_file_answer(session: Session, actor: Actor, attempt_id: int, position: int, stream: BinaryIO, file_name: str, *,
+                     now: datetime | None = None) -> SaveResult:
+    """Keep a file as the answer to a file-upload question of one's open attempt: its type
+    (by name and by content) among the question's accepted files, within the size limit,
+    written to private storage; the file it replaces is deleted once this commits. Past the
+    deadline nothing is kept (the attempt closes, as with save_answer)."""
+    now = now or utcnow()
+    attempt = _own_attempt(session, actor, attempt_id)
+    row = session.exec(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.position == position)
+                       ).first() if isinstance(position, int) and not isinstance(position, bool) else None
+    if row is None:
+        raise NotFound("That question is not in this attempt.")
+    q = Question.from_dict(row.question)
+    if q.type != "file_upload":
+        raise Invalid("This question takes no file.")
+    if attempt.status != IN_PROGRESS or _overdue(attempt, now):
+        # Refused, or the attempt closed by its deadline: save_answer says which, nothing written.
+        return save_answer(session, actor, attempt.id, position, row.response, now=now)
+    name = files.clean_file_name(file_name, "") or "The file"
+    ext = _SAME_TYPE.get(PurePosixPath(str(file_name or "")).suffix.lower(), PurePosixPath(str(file_name or "")).suffix.lower())
+    accepted = [_SAME_TYPE.get(k, k) for k in q.accepted_files.split(",") if k] or list(files.DOCUMENT_TYPES)
+    accepted = [k for k in accepted if k in files.DOCUMENT_TYPES]
+    if ext not in accepted:
+        raise Invalid(f"“{name}”: this question takes {', '.join(accepted) or 'no'} files.")
+    limit = app_settings.MAX_FILE_MB * 1024 * 1024
+    too_large = Invalid(f"“{name}” is larger than {app_settings.MAX_FILE_MB} MB.")
+    head = stream.read(files.HEAD) or b""
+    if not head:
+        raise Invalid(f"“{name}” is empty.")
+    if head.startswith(b"PK\x03\x04"):
+        # A ZIP (Office, OpenDocument) is read from its end: look at it within the size limit only.
+        data = head + (stream.read(limit + 1 - len(head)) or b"")
+        if len(data) > limit:
+            raise too_large
+        found = files.document_type(data, io.BytesIO(data))
+        head, stream = data, io.BytesIO(b"")
+    else:
+        found = files.document_type(head) or files.image_type(head)
+    if found != ext:
+        raise Invalid(f"“{name}” is not really a {ext} file: its content does not match its name.")
+    lesson = session.get(Lesson, attempt.lesson_id)
+    old = row.response
+    path, _ = storage.write(f"{QUIZ_FILES}/{lesson.course_id}", found, head, stream, limit, too_large)
+    with storage.adopting(session, path):
+        result = save_answer(session, actor, attempt.id, position, path, now=now)
+    if isinstance(old, str) and old.startswith(f"{QUIZ_FILES}/") and old != path:
+        storage.remove_after_commit(session, [old])
+    return result
+
+
+def answer_file(session: Session, actor: Actor, attempt_id: int, position: int) -> files.ServedFile:
+    """A file handed in as a quiz answer, for its learner or the course's staff (anyone else
+    signed in is refused). PDFs, images and plain text show in the page; the rest downloads."""
+    require(actor, None)
+    attempt = session.get(QuizAttempt, int(attempt_id)) if attempt_id else None
+    if attempt is None or attempt.org_id != actor.org_id:
+        raise NotFound("That file does not exist.")
+    if attempt.user_id != actor.user_id:
+        lesson = session.get(Lesson, attempt.lesson_id)
+        course = session.get(Course, lesson.course_id) if lesson else None
+        if course is None or not courses.can_view_as_staff(session, actor, course):
+            raise PermissionDenied("You do not have permission to do that.")
+    row = session.exec(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.position == int(position))).first()
+    if row is None or not isinstance(row.response, str) or not row.response.startswith(f"{QUIZ_FILES}/"):
+        raise NotFound("That file does not exist.")
+    path = storage.resolve(row.response, QUIZ_FILES, "The file is missing from storage.")
+    ext = path.suffix.lower()
+    return files.ServedFile(path, files.MIME_TYPES.get(ext, "application/octet-stream"), f"answer-{attempt.number}-{row.position}{ext}",
+                            ext in (".pdf", ".png", ".jpg", ".webp", ".txt"))

@@ -20,6 +20,7 @@ from lms_app.services import announcements, courses, live_sessions, profile, pro
 from lms_app.services.errors import DomainError, Invalid, NotFound
 from lms_app.services.permissions import Actor
 from lms_app.state.base import ActorMixin, signed_in
+from lms_app.state.quiz_player import QuizPlayerState
 
 STATE_LABELS = {"locked": "Locked", "available": "Not started", "in_progress": "In progress", "done": "Done"}
 
@@ -281,6 +282,8 @@ class PlayerState(ActorMixin, rx.State):
         if opened.status in ("in_progress", "done") and self.lesson_states.get(key) != opened.status:
             self.lesson_states = {**self.lesson_states, key: opened.status}
             self.lesson_state = opened.status
+        if opened.kind == "quiz":
+            return QuizPlayerState.load  # the quiz's own state shows its intro or the open attempt
         return None
 
     def _show(self, session: Session, actor: Actor, opened: progress.OpenedLesson) -> None:
@@ -329,6 +332,15 @@ class PlayerState(ActorMixin, rx.State):
         was_done = self.lesson_state == "done"
         record(session, actor, run.id, lesson_id)
         return self._after_change(session, actor, run.id, course_id, was_done)
+
+    @rx.event
+    @signed_in
+    def refresh_progress(self, session: Session, actor: Actor):
+        """The lesson's own state recorded a result (a quiz submitted): show the outline and the
+        course's progress as they now are."""
+        course_id, _ = self._route_ids()
+        run = self._run(session, actor, course_id)
+        return self._after_change(session, actor, run.id, course_id, self.lesson_state == "done")
 
     @rx.event
     @signed_in

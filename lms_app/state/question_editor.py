@@ -22,6 +22,7 @@ from lms_app.assessments import grading
 from lms_app.assessments.questions import (BLANK, PARTIAL_CREDIT_RULES, QUESTION_TYPES, TYPE_LABELS, Blank, Choice, NumericAnswer,
                                            Pair, Question, TextAnswer, Unit)
 from lms_app.assessments.shown import ShownAnswer, ShownOption, ShownQuestion, points_label, response_of, show
+from lms_app.services import grading as grading_service
 from lms_app.services import question_bank
 from lms_app.services.errors import Invalid, PermissionDenied
 from lms_app.services.permissions import Actor
@@ -197,6 +198,10 @@ class QuestionEditorState(ActorMixin, rx.State):
     preview_problem: str = ""
     _draft: dict = {}
     _seed: int = 0
+    # After saving a question that submitted attempts used: offer to re-score them (grading).
+    regrade_open: bool = False
+    regrade_count: int = 0
+    regrade_summary: str = ""
 
     # --- the draft and the form -----------------------------------------------------------------
 
@@ -336,7 +341,22 @@ class QuestionEditorState(ActorMixin, rx.State):
             return rx.toast.error(exc.message)
         new = not self.question_id
         self.question_id, self.editor_open, self.error = str(row.id), False, ""
+        used = 0 if new else grading_service.attempts_using(session, actor, row.id)
+        self.regrade_open, self.regrade_count, self.regrade_summary = used > 0, used, ""
         return [rx.toast.success("Question created." if new else "Question saved."), QuestionBankState.load]
+
+    # --- regrading the attempts that used a changed question (grading) ---------------------
+
+    @rx.event
+    def set_regrade_open(self, value: bool):
+        self.regrade_open = bool(value)
+
+    @rx.event
+    @teaching
+    def regrade(self, session: Session, actor: Actor):
+        summary = grading_service.regrade_question(session, actor, _num(self.question_id))
+        self.regrade_summary = summary.sentence
+        return rx.toast.success(summary.sentence)
 
     # --- the preview ------------------------------------------------------------------------
 

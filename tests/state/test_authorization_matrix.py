@@ -66,6 +66,14 @@ PAGE_ROWS: dict[str, set[str]] = {
     "/teach/courses/[course_id]/learners": {INSTRUCTOR, ADMIN},
     # --- assessments: question bank (rows below) ---
     "/teach/courses/[course_id]/questions": {INSTRUCTOR, ADMIN},
+    # --- assessments: gradebook (rows below) ---
+    "/teach/courses/[course_id]/gradebook": {INSTRUCTOR, ADMIN},
+    # Like the player: anyone signed in may open it; someone not enrolled reads why.
+    "/learn/courses/[course_id]/grades": SIGNED_IN,
+    # --- assessments: grading (rows below) ---
+    "/teach/grading": {INSTRUCTOR, ADMIN},
+    "/teach/grading/[kind]/[item_id]": {INSTRUCTOR, ADMIN},
+    "/teach/courses/[course_id]/rubrics": {INSTRUCTOR, ADMIN},
     # --- courses: catalog and my learning (rows below) ---
     "/catalog": SIGNED_IN,
     "/catalog/[course_id]": SIGNED_IN,
@@ -79,6 +87,8 @@ PAGE_ROWS: dict[str, set[str]] = {
     "/learn/courses/[course_id]/announcements": SIGNED_IN,
     # --- courses: live sessions (rows below) ---
     "/teach/courses/[course_id]/sessions/[lesson_id]": {INSTRUCTOR, ADMIN},
+    # --- assessments: quiz authoring (rows below) ---
+    "/teach/courses/[course_id]/quizzes/[lesson_id]": {INSTRUCTOR, ADMIN},
 }
 
 
@@ -96,6 +106,7 @@ class HandlerRow:
 
 IMPORT_CSV = "email,name,roles\nnew.person@example.com,New Person,learner\n"
 ENROLL_CSV = "email\nsven@example.com\n"
+GRADES_CSV = "email,Participation\nleo@example.com,6\n"  # assessments: gradebook
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 
@@ -110,6 +121,37 @@ def in_department(ids: dict) -> dict:
 
 def in_question_category(ids: dict) -> dict:
     return {"category": str(ids["question_category"])}
+
+
+# --- assessments: quiz player ---
+def in_quiz_attempt(ids: dict) -> dict:
+    """The player on Leo's open attempt at the world's quiz, its first answer changed on screen
+    and not yet saved (as a change leaves it)."""
+    from lms_app.assessments.shown import ShownAnswer, ShownQuestion
+    from lms_app.state.quiz_player import QuizQuestion
+
+    return {"view": "attempt", "_attempt_id": ids["player_attempt"], "questions": [QuizQuestion(1, 1, ShownQuestion("single"))],
+            "answers": [ShownAnswer(choice="0")], "answered": [True], "_dirty": [1]}
+
+
+def in_quiz_file_question(ids: dict) -> dict:
+    """The player on Leo's open attempt, a file being chosen for its file-upload question."""
+    from lms_app.assessments.shown import ShownAnswer, ShownQuestion
+    from lms_app.state.quiz_player import QuizQuestion
+
+    return {"view": "attempt", "_attempt_id": ids["player_attempt"], "questions": [QuizQuestion(3, 3, ShownQuestion("file_upload"))],
+            "answers": [ShownAnswer()], "answered": [True], "file_links": [""], "upload_target": 3}
+
+
+# --- assessments: assignments ---
+ASSIGNMENT_FORM = {"instructions": "Report one hazard.", "submission_type": "both", "max_files": "2", "max_file_mb": "5", "accepted_types": "",
+                   "max_points": "10", "due_at": "2031-01-05T12:00", "cut_off_at": "", "late_penalty_percent": "", "late_penalty_max_percent": "",
+                   "passing_percent": ""}
+
+
+def in_assignment_editor(ids: dict) -> dict:
+    """The editor open on the world's assignment, as `load` leaves it."""
+    return {"lesson_ref": str(ids["assignment"]), "tz": "UTC", "loaded": True}
 
 
 def in_question_editor(ids: dict) -> dict:
@@ -330,6 +372,117 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     **{f"QuestionEditorState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: (0, 1), ui_only=True)
        for name in ("match", "move_item")},
     "QuestionEditorState.set_blank": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: (0, "Seine"), ui_only=True),
+    # --- assessments: gradebook (rows below) ---
+    # The world's course has a manual item "Participation" (grade_item) and a category
+    # "Quizzes" (grade_category); Irene (instructor) and admins grade and set the book up. Only
+    # Leo, enrolled, reads his own grades.
+    **{f"GradebookState.{name}": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/gradebook")
+       for name in ("load", "open_setup", "open_scale", "export_csv", "export_xlsx")},
+    "GradebookState.set_search": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/gradebook", lambda ids: ("leo",)),
+    "GradebookState.set_group": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/gradebook", lambda ids: (str(ids["group"]),)),
+    "GradebookState.set_sort": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/gradebook", lambda ids: ("-total",)),
+    "GradebookState.toggle_sort": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/gradebook", lambda ids: ("total",)),
+    "GradebookState.go_page": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/gradebook", lambda ids: (2,)),
+    "GradebookState.save_manual": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/gradebook",
+                                             lambda ids: (str(ids["enrollment"]), str(ids["grade_item"]), "7")),
+    "GradebookState.open_override": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/gradebook",
+                                               lambda ids: (str(ids["enrollment"]), str(ids["grade_item"]))),
+    "GradebookState.save_override": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/gradebook", lambda ids: ({"override": "9", "reason": "Extra work"},),
+                                               given=lambda ids: {"edit_key": str(ids["enrollment"]), "edit_item": str(ids["grade_item"])}),
+    "GradebookState.save_category": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/gradebook", lambda ids: ({"name": "Labs", "weight": "10", "drop_lowest": "0"},)),
+    "GradebookState.delete_category": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/gradebook", lambda ids: (str(ids["grade_category"]),)),
+    "GradebookState.save_item": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/gradebook", lambda ids: ({"title": "Bonus", "max_points": "5"},)),
+    "GradebookState.delete_item": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/gradebook", lambda ids: (str(ids["grade_item"]),)),
+    "GradebookState.save_scale": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/gradebook", lambda ids: ({"scale": "Pass 50\nFail 0"},)),
+    "GradebookState.upload_import": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/gradebook",
+                                               lambda ids: ([rx.UploadFile(io.BytesIO(GRADES_CSV.encode()), path=Path("grades.csv"))],)),
+    "GradebookState.commit_import": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/gradebook", given=lambda ids: {"_import_csv": GRADES_CSV}),
+    **{f"GradebookState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}/gradebook", lambda ids: (True,), ui_only=True)
+       for name in ("set_edit_open", "set_setup_open", "set_scale_open", "set_import_open")},
+    **{f"GradebookState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}/gradebook", lambda ids: ("",), ui_only=True)
+       for name in ("open_category_form", "open_item_form")},
+    **{f"GradebookState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}/gradebook", ui_only=True) for name in ("close_forms", "reset_import")},
+    "LearnerGradesState.load": HandlerRow({LEARNER}, "/learn/courses/{course}/grades"),
+    # --- assessments: quiz player (rows below) ---
+    # The world's quiz ("Lifting check"): Leo, enrolled, has an attempt open. Only he may open
+    # its intro and start; the others are not enrolled. Saving, submitting and uploading work
+    # on one's own attempt only: Leo's does not exist for the others (the service answers "That
+    # attempt does not exist." and changes nothing; tests/state/test_quiz_player_states.py checks
+    # it), like cancelling a seat one does not hold. Answering changes only the caller's screen;
+    # the save follows as its own event.
+    **{f"QuizPlayerState.{name}": HandlerRow({LEARNER}, "/learn/courses/{course}/{player_quiz}") for name in ("load", "start", "back_to_intro")},
+    "QuizPlayerState.review_attempt": HandlerRow({LEARNER}, "/learn/courses/{course}/{player_quiz}", lambda ids: (1,)),
+    **{f"QuizPlayerState.{name}": HandlerRow(SIGNED_IN, "/learn/courses/{course}/{player_quiz}", given=in_quiz_attempt)
+       for name in ("save_pending", "submit", "time_up")},
+    "QuizPlayerState.choose": HandlerRow(EVERYONE, "/learn/courses/{course}/{player_quiz}", lambda ids: (1, "1"), given=in_quiz_attempt, ui_only=True),
+    "QuizPlayerState.toggle_choice": HandlerRow(EVERYONE, "/learn/courses/{course}/{player_quiz}", lambda ids: (1, "1", True), given=in_quiz_attempt, ui_only=True),
+    "QuizPlayerState.set_flag": HandlerRow(EVERYONE, "/learn/courses/{course}/{player_quiz}", lambda ids: (1, "true"), given=in_quiz_attempt, ui_only=True),
+    "QuizPlayerState.set_answer_text": HandlerRow(EVERYONE, "/learn/courses/{course}/{player_quiz}", lambda ids: (1, "Paris"), given=in_quiz_attempt, ui_only=True),
+    **{f"QuizPlayerState.{name}": HandlerRow(EVERYONE, "/learn/courses/{course}/{player_quiz}", lambda ids: (1, 0, 1), given=in_quiz_attempt, ui_only=True)
+       for name in ("match", "move_item")},
+    "QuizPlayerState.set_blank": HandlerRow(EVERYONE, "/learn/courses/{course}/{player_quiz}", lambda ids: (1, 0, "Seine"), given=in_quiz_attempt, ui_only=True),
+    "QuizPlayerState.set_submit_open": HandlerRow(EVERYONE, "/learn/courses/{course}/{player_quiz}", lambda ids: (True,), ui_only=True),
+    "QuizPlayerState.pick_file_target": HandlerRow(EVERYONE, "/learn/courses/{course}/{player_quiz}", lambda ids: (3,), given=in_quiz_file_question, ui_only=True),
+    "QuizPlayerState.upload_file": HandlerRow(SIGNED_IN, "/learn/courses/{course}/{player_quiz}",
+                                              lambda ids: ([rx.UploadFile(io.BytesIO(PDF), path=Path("plan.pdf"))],), given=in_quiz_file_question),
+    # After a quiz result the player's outline follows: like the player's reports, only Leo's run has one.
+    "PlayerState.refresh_progress": HandlerRow({LEARNER}, "/learn/courses/{course}/{player_quiz}"),
+    # --- assessments: assignments (rows below) ---
+    # The world's assignment ("Hazard report"): its editor is for those who teach the course
+    # (Irene, admins); Leo handed in a PDF and has an extension. Anyone signed in may open it in
+    # the player (someone not enrolled reads why); only Leo, enrolled, hands in.
+    "AssignmentEditorState.load": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["assignment"]),)),
+    "AssignmentEditorState.save": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (ASSIGNMENT_FORM,), given=in_assignment_editor),
+    "AssignmentEditorState.grant_extension": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}",
+                                                        lambda ids: ({"user": str(ids["learner"]), "due_at": "2031-01-10T12:00", "closes_at": "", "reason": "Ill"},),
+                                                        given=in_assignment_editor),
+    "AssignmentEditorState.remove_extension": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["extension"]),), given=in_assignment_editor),
+    **{f"AssignmentEditorState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: ("text",), ui_only=True)
+       for name in ("set_instructions_preview", "pick_submission_type", "pick_rubric", "pick_ext_user")},
+    "AssignmentEditorState.set_ext_open": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: (True,), ui_only=True),
+    "AssignmentPlayerState.load": HandlerRow(SIGNED_IN, "/learn/courses/{course}/{assignment}"),
+    "AssignmentPlayerState.set_draft_text": HandlerRow(EVERYONE, "/learn/courses/{course}/{assignment}", lambda ids: ("My answer",), ui_only=True),
+    "AssignmentPlayerState.submit": HandlerRow({LEARNER}, "/learn/courses/{course}/{assignment}",
+                                               lambda ids: ([rx.UploadFile(io.BytesIO(PDF), path=Path("report.pdf"))],)),
+    # --- assessments: grading (rows below) ---
+    # Leo's essay ("Essay quiz") and his hazard report wait for a grader: the course's staff
+    # (Irene) and admins ("courses.manage") grade and release them; the queue lists only the
+    # courses one staffs. The score, rubric levels and feedback typed are the caller's own view
+    # until saved through the grading service.
+    **{f"GradingState.{name}": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/grading", args)
+       for name, args in (("load_queue", lambda ids: ()), ("set_course_filter", lambda ids: (str(ids["course"]),)),
+                          ("set_kind_filter", lambda ids: ("quiz",)), ("set_status_filter", lambda ids: ("to_release",)),
+                          ("set_search", lambda ids: ("leo",)), ("go_to_page", lambda ids: (1,)))},
+    "GradingState.release_selected": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/grading", given=lambda ids: {
+        "selected": [f"quiz:{ids['grading_answer']}", f"assignment:{ids['submission']}"]}),
+    **{f"GradingState.{name}": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/grading/quiz/{grading_answer}",
+                                          given=lambda ids: {"points_input": "3", "feedback": "Clear and right."})
+       for name in ("load_item", "save_draft", "save_and_next", "release_item")},
+    "GradingState.toggle": HandlerRow(EVERYONE, "/teach/grading", lambda ids: (f"quiz:{ids['grading_answer']}", True), ui_only=True),
+    "GradingState.toggle_all": HandlerRow(EVERYONE, "/teach/grading", lambda ids: (True,), ui_only=True),
+    **{f"GradingState.{name}": HandlerRow(EVERYONE, "/teach/grading/quiz/{grading_answer}", args, ui_only=True)
+       for name, args in (("choose_rubric", lambda ids: (str(ids["rubric"]),)), ("pick_level", lambda ids: (0, "1")),
+                          ("set_points", lambda ids: ("3",)), ("set_feedback", lambda ids: ("Good.",)),
+                          ("set_feedback_tab", lambda ids: ("preview",)), ("set_reason", lambda ids: ("Recounted.",)))},
+    # The course's rubrics: its staff (Irene) and admins; the editor's draft is the caller's own.
+    **{f"RubricsState.{name}": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/rubrics", args, given=given)
+       for name, args, given in (
+           ("load", lambda ids: (), lambda ids: {}), ("open_new", lambda ids: (), lambda ids: {}),
+           ("open_edit", lambda ids: (str(ids["rubric"]),), lambda ids: {}),
+           ("save", lambda ids: (), lambda ids: {"_draft": {"title": "Lab report", "criteria": [{"name": "Method", "levels": [
+               {"label": "Weak", "points": "0", "description": ""}, {"label": "Strong", "points": "2", "description": ""}]}]}, "rubric_id": ""}),
+           ("delete", lambda ids: (), lambda ids: {"delete_id": str(ids["rubric"])}))},
+    **{f"RubricsState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}/rubrics", args, ui_only=True, given=lambda ids: {
+        "_draft": {"title": "Lab", "criteria": [{"name": "Method", "levels": [{"label": "Weak", "points": "0", "description": ""},
+                                                                             {"label": "Strong", "points": "2", "description": ""}]}]}})
+       for name, args in (("set_editor_open", lambda ids: (True,)), ("set_title", lambda ids: ("Lab",)),
+                          ("set_criterion_name", lambda ids: (0, "Method")), ("set_level", lambda ids: (0, 0, "label", "Poor")),
+                          ("add_criterion", lambda ids: ()), ("remove_criterion", lambda ids: (0,)), ("add_level", lambda ids: (0,)),
+                          ("remove_level", lambda ids: (0, 0)), ("ask_delete", lambda ids: (str(ids["rubric"]), "Essay rubric")),
+                          ("set_delete_open", lambda ids: (True,)))},
+    # After saving a question attempts used: regrading goes through the grading service.
+    "QuestionEditorState.regrade": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/questions", given=lambda ids: {"question_id": str(ids["question"])}),
+    "QuestionEditorState.set_regrade_open": HandlerRow(EVERYONE, "/teach/courses/{course}/questions", lambda ids: (True,), ui_only=True),
     # --- courses: catalog and my learning (rows below) ---
     "MyLearningState.load": HandlerRow(SIGNED_IN, "/learn"),
     **{f"CatalogState.{name}": HandlerRow(SIGNED_IN, "/catalog") for name in ("load", "clear_filters")},
@@ -375,6 +528,41 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     "PlayerState.cancel_seat": HandlerRow(SIGNED_IN, "/learn/courses/{course}/{live_lesson}"),
     **{f"SessionAttendanceState.{name}": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/sessions/{live_lesson}") for name in ("load", "export_csv")},
     "SessionAttendanceState.mark": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/sessions/{live_lesson}", lambda ids: (str(ids["learner"]), "attended")),
+    # --- assessments: quiz authoring (rows below) ---
+    # The world's quiz (Leo took it once; he has an override). The editor sits in the course
+    # editor: reading the banks and saving are for those who teach (saving: its instructors);
+    # editing the draft changes nothing else.
+    "QuizEditorState.load": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["quiz"]),)),
+    "QuizEditorState.discard": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", given=lambda ids: {"lesson_id": str(ids["quiz"])}),
+    "QuizEditorState.save": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", given=lambda ids: {
+        "lesson_id": str(ids["quiz"]), "_items": [{"question_id": ids["question"]}], "time_limit": "15"}),
+    "QuizEditorState.add_question": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["question"]),)),
+    "QuizEditorState.add_draw": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", given=lambda ids: {"draw_category": str(ids["question_category"]), "draw_count": "1"}),
+    "QuizEditorState.set_item_count": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (0, "1"),
+                                                 given=lambda ids: {"_items": [{"category_id": ids["question_category"], "count": 1}], "_details": [{}]}),
+    "QuizEditorState.pick_bank_category": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["question_category"]),)),
+    "QuizEditorState.search_bank": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ("capital",)),
+    "QuizEditorState.set_field": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: ("time_limit", "20"), ui_only=True),
+    "QuizEditorState.move_item": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: (0, "down"), ui_only=True),
+    "QuizEditorState.remove_item": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: (0,), ui_only=True),
+    # The staff attempts page: the course's staff only.
+    **{f"QuizAttemptsState.{name}": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/quizzes/{quiz}") for name in ("load", "new_override")},
+    "QuizAttemptsState.set_status_filter": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/quizzes/{quiz}", lambda ids: ("graded",)),
+    "QuizAttemptsState.set_search": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/quizzes/{quiz}", lambda ids: ("leo",)),
+    "QuizAttemptsState.search_people": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/quizzes/{quiz}", lambda ids: ("leo",)),
+    "QuizAttemptsState.edit_override": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/quizzes/{quiz}", lambda ids: (str(ids["quiz_override"]),)),
+    "QuizAttemptsState.save_override": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/quizzes/{quiz}",
+                                                  lambda ids: ({"extra_attempts": "2", "extra_minutes": "10", "opens_at": "", "closes_at": "", "reason": "Sick"},),
+                                                  given=lambda ids: {"target_kind": "learner", "target_id": str(ids["learner"]), "target_label": "Leo"}),
+    "QuizAttemptsState.delete_override": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/quizzes/{quiz}", given=lambda ids: {"delete_id": str(ids["quiz_override"])}),
+    "QuizAttemptsState.confirm_action": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/quizzes/{quiz}", lambda ids: ({"reason": "Fire alarm"},),
+                                                   given=lambda ids: {"action": "reset", "action_attempt": str(ids["quiz_attempt"]), "action_label": "attempt 1"}),
+    **{f"QuizAttemptsState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}/quizzes/{quiz}", lambda ids: (True,), ui_only=True)
+       for name in ("set_override_open", "set_delete_open", "set_action_open")},
+    "QuizAttemptsState.pick_target_kind": HandlerRow(EVERYONE, "/teach/courses/{course}/quizzes/{quiz}", lambda ids: ("group",), ui_only=True),
+    **{f"QuizAttemptsState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}/quizzes/{quiz}", lambda ids: (str(ids["learner"]),), ui_only=True)
+       for name in ("pick_person", "pick_group", "ask_delete_override")},
+    "QuizAttemptsState.ask_action": HandlerRow(EVERYONE, "/teach/courses/{course}/quizzes/{quiz}", lambda ids: ("reset", str(ids["quiz_attempt"])), ui_only=True),
 }
 
 # --- API routes: (method, path) -> who may call it (public routes answer everyone) -----------------
@@ -400,11 +588,20 @@ API_ROWS: dict[tuple[str, str], set[str]] = {
     # --- courses: live sessions (rows below) ---
     # The world's live session's calendar file: Leo (enrolled, lesson open) and the course's staff.
     ("GET", "/calendar/lessons/{session_lesson_id}.ics"): {LEARNER, INSTRUCTOR, ADMIN},
+    # --- assessments: quiz player (rows below) ---
+    # The file Leo handed in as an answer in his open attempt: Leo and the course's staff.
+    ("GET", "/files/quiz-answers/{attempt_id}/{position}"): {LEARNER, INSTRUCTOR, ADMIN},
+    # --- assessments: assignments (rows below) ---
+    # The PDF Leo handed in for the world's assignment: Leo and the course's staff (Irene, admins).
+    ("GET", "/files/submissions/{submission_id}/{index}"): {LEARNER, INSTRUCTOR, ADMIN},
 }
 # The world's ids the API paths' parameters stand for.
 API_PATH_IDS = {"lesson_id": "file_lesson", "course_id": "course", "session_lesson_id": "live_lesson"}
 # Where a route's parameter stands for another of the world's ids.
-API_PATH_IDS_OF_ROUTE = {"/files/lessons/{lesson_id}/images/{image_id}": {"lesson_id": "lesson", "image_id": "image"}}
+API_PATH_IDS_OF_ROUTE = {"/files/lessons/{lesson_id}/images/{image_id}": {"lesson_id": "lesson", "image_id": "image"},
+                         "/files/quiz-answers/{attempt_id}/{position}": {"attempt_id": "player_attempt", "position": "player_file_position"}}
+# --- assessments: assignments ---
+API_PATH_IDS_OF_ROUTE["/files/submissions/{submission_id}/{index}"] = {"submission_id": "submission", "index": "submission_index"}
 
 
 def _app_states() -> list[type[rx.State]]:
@@ -517,6 +714,52 @@ def world(demo, engine, actor_of):
         course_ids["question_category"] = capitals.id
         course_ids["question"] = question_bank.save_question(s, actor_of(LOGINS[INSTRUCTOR]), capitals.id, Question(
             "single", "Capital of France", "Which city?", choices=[Choice("Paris", 1.0), Choice("Lyon", 0.0)])).id
+        # --- assessments: quiz authoring: a quiz Leo took once, an extra attempt for him ---
+        from lms_app.services import overrides, quizzes
+
+        quiz = courses.add_lesson(s, actor_of(LOGINS[INSTRUCTOR]), course_ids["module"], "Capitals quiz", "quiz",
+                                  {"questions": [{"question_id": course_ids["question"]}]})
+        quiz_attempt = quizzes.start_attempt(s, actor_of(LOGINS[LEARNER]), quiz.id)
+        quizzes.submit(s, actor_of(LOGINS[LEARNER]), quiz_attempt.id)
+        course_ids["quiz"], course_ids["quiz_attempt"] = quiz.id, quiz_attempt.id
+        course_ids["quiz_override"] = overrides.save_override(s, actor_of(LOGINS[INSTRUCTOR]), quiz.id, user_id=leo.id, extra_attempts=1, reason="Sick").id
+        # --- assessments: quiz player: a quiz, Leo's attempt open with one answer saved ---
+        from tests.state.course_world import add_quiz
+
+        course_ids["player_quiz"] = add_quiz(s, actor_of(LOGINS[INSTRUCTOR]), course_ids["course"], course_ids["module"], file=True,
+                                             required=False)["quiz"]
+        open_attempt = quizzes.start_attempt(s, actor_of(LOGINS[LEARNER]), course_ids["player_quiz"])
+        quizzes.save_answer(s, actor_of(LOGINS[LEARNER]), open_attempt.id, 2, "Rome")
+        quizzes.save_file_answer(s, actor_of(LOGINS[LEARNER]), open_attempt.id, 3, io.BytesIO(PDF), "plan.pdf")
+        course_ids["player_attempt"], course_ids["player_file_position"] = open_attempt.id, 3
+        # --- assessments: assignments: Leo handed in a PDF and has an extension ---
+        from lms_app.services import assignments
+
+        hazard = courses.add_lesson(s, actor_of(LOGINS[INSTRUCTOR]), course_ids["module"], "Hazard report", "assignment",
+                                    {"instructions": "Report one hazard.", "due_at": (utcnow() + timedelta(days=7)).isoformat()}, required=False)
+        course_ids["assignment"] = hazard.id
+        handed = assignments.submit(s, actor_of(LOGINS[LEARNER]), hazard.id, "A wet floor.", [(io.BytesIO(PDF), "report.pdf")])
+        course_ids["submission"], course_ids["submission_index"] = handed.submission_id, 0
+        course_ids["extension"] = assignments.grant_extension(s, actor_of(LOGINS[INSTRUCTOR]), hazard.id, leo.id,
+                                                              utcnow() + timedelta(days=9), None, "Was ill").id
+        # --- assessments: gradebook: a manual item and a category in the world's course ---
+        from lms_app.services import gradebook
+
+        course_ids["grade_item"] = gradebook.save_item(s, actor_of(LOGINS[INSTRUCTOR]), course_ids["course"], None, title="Participation", max_points=10).id
+        course_ids["grade_category"] = gradebook.save_category(s, actor_of(LOGINS[INSTRUCTOR]), course_ids["course"], None, "Quizzes", 40, 0).id
+        # --- assessments: grading: an essay Leo handed in, a rubric of the course ---
+        from lms_app.models import AttemptAnswer
+        from lms_app.services import rubrics
+
+        essays = question_bank.create_category(s, actor_of(LOGINS[INSTRUCTOR]), "Essays", course_id=course_ids["course"])
+        why = question_bank.save_question(s, actor_of(LOGINS[INSTRUCTOR]), essays.id, Question("essay", "Why Paris", "Why is Paris the capital?", points=4))
+        essay_quiz = courses.add_lesson(s, actor_of(LOGINS[INSTRUCTOR]), course_ids["module"], "Essay quiz", "quiz", {"questions": [{"question_id": why.id}]})
+        essay_attempt = quizzes.start_attempt(s, actor_of(LOGINS[LEARNER]), essay_quiz.id)
+        quizzes.save_answer(s, actor_of(LOGINS[LEARNER]), essay_attempt.id, 1, "It is where the government sits.")
+        quizzes.submit(s, actor_of(LOGINS[LEARNER]), essay_attempt.id)
+        course_ids["grading_answer"] = s.exec(select(AttemptAnswer.id).where(AttemptAnswer.attempt_id == essay_attempt.id)).one()
+        course_ids["rubric"] = rubrics.save_rubric(s, actor_of(LOGINS[INSTRUCTOR]), course_ids["course"], "Essay rubric", [
+            {"name": "Argument", "levels": [{"label": "Weak", "points": 0}, {"label": "Sound", "points": 2}]}]).id
         s.flush()
         ids = {
             "learner": leo.id, "manager": maya.id, "pending": pending.id, "invited": invited.id, "member": member,

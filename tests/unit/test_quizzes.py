@@ -5,6 +5,7 @@ person, review options showing only what the quiz allows, and the quiz grade in 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 
@@ -86,8 +87,9 @@ def test_random_draws_never_repeat_and_the_questions_are_frozen(world, session, 
     frozen = next(r for r in rows if r.bank_question_id == world["q"][0])
     assert frozen.question["title"] == "Q1" and frozen.question_version == 1
     view = quizzes.attempt_view(session, leo, attempt.id)
-    assert "Changed" not in json.dumps([a.prompt for a in view.answers])
-    assert "fraction" not in json.dumps([a.prompt for a in view.answers]), "the prompt never says which choice is right"
+    shown = json.dumps([dataclasses.asdict(a.shown) for a in view.answers])
+    assert "Q1?" in shown and "Changed" not in shown
+    assert "fraction" not in shown and "Well done" not in shown, "what is shown never says which choice is right"
 
 
 def test_a_quiz_drawing_more_than_its_category_holds_is_not_ready(world, session, actor_of):
@@ -200,6 +202,20 @@ def test_the_job_runner_runs_the_deadline_job(world, session, actor_of):
     session.rollback()
     session.refresh(attempt)
     assert (attempt.status, attempt.closed_by) == ("graded", "deadline")
+
+
+def test_a_full_batch_of_overdue_attempts_is_followed_at_once(world, session, actor_of, monkeypatch):
+    """More overdue attempts than one run closes: the next batch does not wait a minute."""
+    monkeypatch.setattr(quizzes, "CLOSE_BATCH", 1)
+    configure(session, actor_of, world, time_limit_minutes=10)
+    started = [quizzes.start_attempt(session, actor_of(who), world["quiz"], now=utcnow() - timedelta(hours=1)) for who in (LEO, AMARA)]
+    jobs.enqueue(session, "quiz.close_overdue", run_at=utcnow())
+    session.commit()
+    Runner().run_until_idle()
+    session.rollback()
+    for attempt in started:
+        session.refresh(attempt)
+    assert [a.status for a in started] == ["graded", "graded"]
 
 
 # --- limits ------------------------------------------------------------------------------------
