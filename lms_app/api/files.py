@@ -73,18 +73,11 @@ async def course_cover(course_id: str, request: Request) -> Response:
     return FileResponse(found.path, media_type=found.mime, headers=headers)
 
 
-# --- assessments: assignments: handed-in files ---------------------------------------------------
+# --- assessments: files learners hand in --------------------------------------------------------
 
-@router.get("/submissions/{submission_id}/{index}")
-async def submission_file(submission_id: str, index: str, request: Request) -> Response:
-    """A file a learner handed in, for the learner or the course's staff: PDFs, images and text
-    show in the page (the grader reads them there), other files download."""
-    from lms_app.services import assignments
-
-    position = int(index) if index.isdigit() and len(index) < 4 else -1
-    found = _find(request, submission_id, "file", lambda session, actor, sid: assignments.submission_file(session, actor, sid, position))
-    if isinstance(found, Response):
-        return found
+def _handed_in(found) -> Response:
+    """A file a learner handed in: PDFs, images and text inline (the grader reads them in the
+    page), other files as downloads."""
     headers = {**_HEADERS, "Accept-Ranges": "bytes"}
     if not found.mime.startswith("application/pdf"):
         # Whatever a learner uploaded runs nothing on the app's origin (Chrome's PDF viewer
@@ -96,7 +89,16 @@ async def submission_file(submission_id: str, index: str, request: Request) -> R
     )
 
 
-# --- assessments: quiz player: files handed in as quiz answers ----------------------------------
+@router.get("/submissions/{submission_id}/{index}")
+async def submission_file(submission_id: str, index: str, request: Request) -> Response:
+    """A file a learner handed in, for the learner or the course's staff: PDFs, images and text
+    show in the page (the grader reads them there), other files download."""
+    from lms_app.services import assignments
+
+    position = int(index) if index.isdigit() and len(index) < 4 else -1
+    found = _find(request, submission_id, "file", lambda session, actor, sid: assignments.submission_file(session, actor, sid, position))
+    return found if isinstance(found, Response) else _handed_in(found)
+
 
 @router.get("/quiz-answers/{attempt_id}/{position}")
 async def quiz_answer_file(attempt_id: str, position: str, request: Request) -> Response:
@@ -106,13 +108,4 @@ async def quiz_answer_file(attempt_id: str, position: str, request: Request) -> 
 
     number = int(position) if position.isdigit() and len(position) < 4 else -1
     found = _find(request, attempt_id, "file", lambda session, actor, aid: quizzes.answer_file(session, actor, aid, number))
-    if isinstance(found, Response):
-        return found
-    headers = {**_HEADERS, "Accept-Ranges": "bytes"}
-    if not found.mime.startswith("application/pdf"):
-        # Whatever a learner uploaded runs nothing on the app's origin.
-        headers["Content-Security-Policy"] = "sandbox"
-    return FileResponse(
-        found.path, media_type=found.mime, filename=found.download_name,
-        content_disposition_type="inline" if found.inline else "attachment", headers=headers,
-    )
+    return found if isinstance(found, Response) else _handed_in(found)

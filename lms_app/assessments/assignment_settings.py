@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
+from lms_app.assessments.quiz_settings import moment
 from lms_app.services.errors import Invalid
 
 SUBMISSION_TYPES = ("text", "file", "both")
@@ -111,8 +112,8 @@ class AssignmentSettings:
         self.max_file_mb = _whole(self.max_file_mb, "The largest file size (MB)", 1, MAX_FILE_MB)
         self.accepted_types = _extensions(self.accepted_types)
         self.max_points = _number(self.max_points, "The points", low=0, high=MAX_POINTS, open_low=True)
-        self.due_at = _moment(self.due_at, "The due date")
-        self.cut_off_at = _moment(self.cut_off_at, "The cut-off date")
+        self.due_at = moment(self.due_at, "The due date")
+        self.cut_off_at = moment(self.cut_off_at, "The cut-off date")
         if self.due_at and self.cut_off_at and self.cut_off_at < self.due_at:
             raise Invalid("The cut-off date cannot be before the due date.")
         self.late_penalty_percent = _optional(self.late_penalty_percent, "The late penalty per day (%)")
@@ -205,21 +206,6 @@ def _optional(value: Any, what: str) -> float | None:
     if value in (None, ""):
         return None
     return _number(value, what, low=0, high=100, open_low=True)
-
-
-def _moment(value: Any, what: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            raise Invalid(f"{what} is not a date and time.") from None
-    if not isinstance(value, datetime):
-        raise Invalid(f"{what} is not a date and time.")
-    if value.tzinfo is None:
-        raise Invalid(f"{what} needs a time zone.")
-    return value.astimezone(timezone.utc)
 
 
 def _extensions(value: Any) -> list[str]:

@@ -64,8 +64,8 @@ class QuizSettings:
             attempts_allowed=c.get("attempts_allowed"),
             grading_method=c.get("grading_method", "highest"),
             passing_percent=c.get("passing_percent"),
-            opens_at=_moment(c.get("opens_at"), "The opening time"),
-            closes_at=_moment(c.get("closes_at"), "The closing time"),
+            opens_at=moment(c.get("opens_at"), "The opening time"),
+            closes_at=moment(c.get("closes_at"), "The closing time"),
             review=c.get("review", DEFAULT_REVIEW),  # missing parts take their default
         )
         return s.validate()
@@ -101,8 +101,8 @@ class QuizSettings:
             if not 0 <= self.passing_percent <= 100:
                 raise Invalid("The passing score must be between 0 and 100%.")
             self.passing_percent = float(self.passing_percent)
-        self.opens_at = _moment(self.opens_at, "The opening time")
-        self.closes_at = _moment(self.closes_at, "The closing time")
+        self.opens_at = moment(self.opens_at, "The opening time")
+        self.closes_at = moment(self.closes_at, "The closing time")
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise Invalid("The quiz must close after it opens.")
         self.review = _review(self.review, has_close=self.closes_at is not None)
@@ -139,7 +139,9 @@ def _whole(value: Any, what: str, maximum: int) -> int | None:
     return value
 
 
-def _moment(value: Any, what: str) -> datetime | None:
+def moment(value: Any, what: str) -> datetime | None:
+    """A date and time with its zone (a datetime or ISO 8601 text), in UTC; None when empty.
+    Invalid names `what` is wrong. Shared by the settings of quizzes, assignments and overrides."""
     if value in (None, ""):
         return None
     if isinstance(value, str):

@@ -23,7 +23,6 @@ Rules this module settles:
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -235,24 +234,9 @@ def _keep_file(course_id: int, s: AssignmentSettings, stream: BinaryIO, file_nam
     if ext not in allowed:
         raise Invalid(f"“{shown}”: this assignment takes {type_names(allowed)} files ({', '.join(allowed)}).")
     limit = min(s.max_file_mb, app_settings.MAX_FILE_MB) * MB
-    too_large = Invalid(f"“{shown}” is larger than {limit // MB} MB.")
-    head = stream.read(files.HEAD) or b""
-    if not head:
-        raise Invalid(f"“{shown}” is empty.")
-    if head.startswith(b"PK\x03\x04"):
-        # A ZIP (Office, OpenDocument) is read from its end: look at it within the size limit only.
-        data = head + (stream.read(limit + 1 - len(head)) or b"")
-        if len(data) > limit:
-            raise too_large
-        found = files.document_type(data, io.BytesIO(data))
-        head, stream = data, io.BytesIO(b"")
-    else:
-        found = files.document_type(head) or files.image_type(head)
     wanted = ACCEPTABLE_EXTENSIONS[ext]
-    if found != wanted:
-        raise Invalid(f"“{shown}” is not really a {TYPE_NAMES.get(wanted, wanted)} file: its content does not match its name.")
-    file_path, size = storage.write(f"submissions/{course_id}", found, head, stream, limit, too_large)
-    return {"file_path": file_path, "name": files.clean_file_name(file_name, found), "size": size}
+    file_path, size = files.store_handed_in(stream, shown, wanted, TYPE_NAMES.get(wanted, wanted), f"submissions/{course_id}", limit)
+    return {"file_path": file_path, "name": files.clean_file_name(file_name, wanted), "size": size}
 
 
 def submit(session: Session, actor: Actor, lesson_id: int, text: str = "", uploads: list[tuple[BinaryIO, str]] | None = None, *,
@@ -329,11 +313,7 @@ def submission_file(session: Session, actor: Actor, submission_id: int, index: i
     row = session.get(Submission, int(submission_id)) if submission_id else None
     if row is None or row.org_id != actor.org_id:
         raise NotFound("That file does not exist.")
-    if row.user_id != actor.user_id:
-        lesson = session.get(Lesson, row.lesson_id)
-        course = session.get(Course, lesson.course_id) if lesson else None
-        if course is None or not courses.can_view_as_staff(session, actor, course):
-            raise PermissionDenied("You do not have permission to do that.")
+    courses.check_own_or_staff(session, actor, row.user_id, row.lesson_id)
     entries = row.files or []
     if not 0 <= int(index) < len(entries):
         raise NotFound("That file does not exist.")

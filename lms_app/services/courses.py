@@ -155,6 +155,17 @@ def can_view_as_staff(session: Session, actor: Actor, course: Course) -> bool:
     return actor.can("courses.manage") or staff_role(session, actor, course.id) is not None
 
 
+def check_own_or_staff(session: Session, actor: Actor, owner_id: int, lesson_id: int) -> None:
+    """Learners' work (an answer, a submission) is read by its owner or the staff of its
+    lesson's course; PermissionDenied for anyone else."""
+    if owner_id == actor.user_id:
+        return
+    lesson = session.get(Lesson, lesson_id)
+    course = session.get(Course, lesson.course_id) if lesson else None
+    if course is None or not can_view_as_staff(session, actor, course):
+        raise PermissionDenied("You do not have permission to do that.")
+
+
 def authored_course(session: Session, actor: Actor, course_id: int) -> Course:
     """The course, if the actor may change it; PermissionDenied otherwise."""
     require(actor, None)

@@ -157,6 +157,28 @@ def document_type(head: bytes, stream: BinaryIO | None = None) -> str | None:
     return None
 
 
+def store_handed_in(stream: BinaryIO, shown_name: str, wanted: str, wanted_label: str, folder: str, limit: int) -> tuple[str, int]:
+    """Check a file a learner hands in (an assignment's, a quiz answer's): not empty, within
+    `limit` bytes, its content of the `wanted` type its name promised; then write it to private
+    storage under `folder`. Gives (stored path, size); nothing points to it yet."""
+    too_large = Invalid(f"“{shown_name}” is larger than {limit // (1024 * 1024)} MB.")
+    head = stream.read(HEAD) or b""
+    if not head:
+        raise Invalid(f"“{shown_name}” is empty.")
+    if head.startswith(b"PK\x03\x04"):
+        # A ZIP (Office, OpenDocument) is read from its end: look at it within the size limit only.
+        data = head + (stream.read(limit + 1 - len(head)) or b"")
+        if len(data) > limit:
+            raise too_large
+        found = document_type(data, io.BytesIO(data))
+        head, stream = data, io.BytesIO(b"")
+    else:
+        found = document_type(head) or image_type(head)
+    if found != wanted:
+        raise Invalid(f"“{shown_name}” is not really a {wanted_label} file: its content does not match its name.")
+    return storage.write(folder, found, head, stream, limit, too_large)
+
+
 def clean_file_name(name: str | None, ext: str) -> str:
     """The original file name without any folder, control character or quote; the recognised
     extension when it had none (or another)."""

@@ -10,11 +10,12 @@ Rules this module settles:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from lms_app.assessments.quiz_settings import moment
 from lms_app.models import Enrollment, Group, GroupMember, Lesson, LessonOverride, User
 from lms_app.services import audit, courses
 from lms_app.services.errors import Invalid, NotFound
@@ -120,19 +121,6 @@ def _whole(value, what: str, maximum: int) -> int | None:
     return number
 
 
-def _when(value, what: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            raise Invalid(f"{what} is not a date and time.") from None
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        raise Invalid(f"{what} needs a date, a time and a time zone.")
-    return value.astimezone(timezone.utc)
-
-
 def _snapshot(row: LessonOverride) -> dict:
     return {"extra_attempts": row.extra_attempts, "extra_minutes": row.extra_minutes,
             "opens_at": row.opens_at.isoformat() if row.opens_at else None, "due_at": row.due_at.isoformat() if row.due_at else None,
@@ -162,9 +150,9 @@ def save_override(session: Session, actor: Actor, lesson_id: int, *, user_id: in
     values = {
         "extra_attempts": _whole(extra_attempts, "Extra attempts", MAX_EXTRA_ATTEMPTS),
         "extra_minutes": _whole(extra_minutes, "Extra minutes", MAX_EXTRA_MINUTES),
-        "opens_at": _when(opens_at, "The opening time"),
-        "due_at": _when(due_at, "The due date"),
-        "closes_at": _when(closes_at, "The closing time"),
+        "opens_at": moment(opens_at, "The opening time"),
+        "due_at": moment(due_at, "The due date"),
+        "closes_at": moment(closes_at, "The closing time"),
     }
     if all(v is None for v in values.values()):
         raise Invalid("Give extra attempts, extra time or other dates: an override without any changes nothing.")

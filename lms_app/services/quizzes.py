@@ -22,7 +22,6 @@ Rules this module settles:
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import random
@@ -42,7 +41,7 @@ from lms_app.assessments.grading import grade, max_points, shuffled_order
 from lms_app.assessments.questions import Question
 from lms_app.assessments.quiz_settings import QuizSettings
 from lms_app.assessments.shown import ShownAnswer, ShownQuestion, answer_of, describe, is_answered, response_of, show
-from lms_app.models import AttemptAnswer, BankQuestion, Course, Enrollment, Lesson, QuizAttempt, User, utcnow
+from lms_app.models import AttemptAnswer, BankQuestion, Enrollment, Lesson, QuizAttempt, User, utcnow
 from lms_app.services import audit, courses, files, gradebook, overrides, progress, storage, timefmt
 from lms_app.services.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
 from lms_app.services.permissions import Actor, require
@@ -631,25 +630,9 @@ def save_file_answer(session: Session, actor: Actor, attempt_id: int, position: 
     accepted = [k for k in accepted if k in files.DOCUMENT_TYPES]
     if ext not in accepted:
         raise Invalid(f"“{name}”: this question takes {', '.join(accepted) or 'no'} files.")
-    limit = app_settings.MAX_FILE_MB * 1024 * 1024
-    too_large = Invalid(f"“{name}” is larger than {app_settings.MAX_FILE_MB} MB.")
-    head = stream.read(files.HEAD) or b""
-    if not head:
-        raise Invalid(f"“{name}” is empty.")
-    if head.startswith(b"PK\x03\x04"):
-        # A ZIP (Office, OpenDocument) is read from its end: look at it within the size limit only.
-        data = head + (stream.read(limit + 1 - len(head)) or b"")
-        if len(data) > limit:
-            raise too_large
-        found = files.document_type(data, io.BytesIO(data))
-        head, stream = data, io.BytesIO(b"")
-    else:
-        found = files.document_type(head) or files.image_type(head)
-    if found != ext:
-        raise Invalid(f"“{name}” is not really a {ext} file: its content does not match its name.")
     lesson = session.get(Lesson, attempt.lesson_id)
     old = row.response
-    path, _ = storage.write(f"{QUIZ_FILES}/{lesson.course_id}", found, head, stream, limit, too_large)
+    path, _ = files.store_handed_in(stream, name, ext, ext, f"{QUIZ_FILES}/{lesson.course_id}", app_settings.MAX_FILE_MB * 1024 * 1024)
     with storage.adopting(session, path):
         result = save_answer(session, actor, attempt.id, position, path, now=now)
     if isinstance(old, str) and old.startswith(f"{QUIZ_FILES}/") and old != path:
@@ -664,11 +647,7 @@ def answer_file(session: Session, actor: Actor, attempt_id: int, position: int) 
     attempt = session.get(QuizAttempt, int(attempt_id)) if attempt_id else None
     if attempt is None or attempt.org_id != actor.org_id:
         raise NotFound("That file does not exist.")
-    if attempt.user_id != actor.user_id:
-        lesson = session.get(Lesson, attempt.lesson_id)
-        course = session.get(Course, lesson.course_id) if lesson else None
-        if course is None or not courses.can_view_as_staff(session, actor, course):
-            raise PermissionDenied("You do not have permission to do that.")
+    courses.check_own_or_staff(session, actor, attempt.user_id, attempt.lesson_id)
     row = session.exec(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.position == int(position))).first()
     if row is None or not isinstance(row.response, str) or not row.response.startswith(f"{QUIZ_FILES}/"):
         raise NotFound("That file does not exist.")

@@ -58,6 +58,13 @@ def _course_in_path(path: str) -> int:
     return _num(parts[2]) if len(parts) > 2 and parts[:2] == ["teach", "courses"] else 0
 
 
+def _course_and_lesson_in_path(path: str, section: str) -> tuple[int, int]:
+    """The (course, lesson) of /teach/courses/<course>/<section>/<lesson>; 0 where missing."""
+    parts = (path or "").strip("/").split("/")
+    lesson_id = _num(parts[4]) if len(parts) > 4 and parts[3] == section else 0
+    return _course_in_path(path), lesson_id
+
+
 def _release_label(available_on: date | None, after_days: int | None) -> str:
     if available_on is not None:
         return f"Opens {available_on.day} {available_on:%b %Y}"

@@ -13,7 +13,7 @@ from lms_app.models import utcnow
 from lms_app.services import live_sessions, timefmt
 from lms_app.services.errors import NotFound
 from lms_app.services.permissions import Actor
-from lms_app.state.authoring import _course_in_path, _num, _viewer_tz, teaching
+from lms_app.state.authoring import _course_and_lesson_in_path, _num, _viewer_tz, teaching
 from lms_app.state.base import ActorMixin
 from lms_app.state.player import _session_details
 
@@ -49,10 +49,7 @@ class SessionAttendanceState(ActorMixin, rx.State):
     waiting: list[AttendeeRow] = []
 
     def _ids(self) -> tuple[int, int]:
-        # /teach/courses/<course>/sessions/<lesson>
-        parts = (self.router.url.path or "").strip("/").split("/")
-        lesson_id = _num(parts[4]) if len(parts) > 4 and parts[3] == "sessions" else 0
-        return _course_in_path(self.router.url.path), lesson_id
+        return _course_and_lesson_in_path(self.router.url.path, "sessions")
 
     def _lesson_id(self) -> int:
         course_id, lesson_id = self._ids()

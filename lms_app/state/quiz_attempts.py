@@ -15,7 +15,7 @@ from lms_app.assessments.quiz_settings import QuizSettings
 from lms_app.services import overrides, quiz_staff, quizzes, timefmt
 from lms_app.services.errors import Invalid, NotFound
 from lms_app.services.permissions import Actor
-from lms_app.state.authoring import _course_in_path, _num, _viewer_tz, teaching
+from lms_app.state.authoring import _course_and_lesson_in_path, _num, _viewer_tz, teaching
 from lms_app.state.base import ActorMixin
 from lms_app.state.quiz_editor import LOCAL_FORMAT
 
@@ -150,10 +150,7 @@ class QuizAttemptsState(ActorMixin, rx.State):
     action_label: str = ""
 
     def _ids(self) -> tuple[int, int]:
-        # /teach/courses/<course>/quizzes/<lesson>
-        parts = (self.router.url.path or "").strip("/").split("/")
-        lesson_id = _num(parts[4]) if len(parts) > 4 and parts[3] == "quizzes" else 0
-        return _course_in_path(self.router.url.path), lesson_id
+        return _course_and_lesson_in_path(self.router.url.path, "quizzes")
 
     def _lesson_id(self) -> int:
         course_id, lesson_id = self._ids()
