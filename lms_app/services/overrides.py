@@ -205,9 +205,8 @@ def override_candidates(session: Session, actor: Actor, lesson_id: int, query: s
     """Enrolled learners of the lesson's course whose name or email matches (for the override form)."""
     lesson, course = _staff_lesson(session, actor, lesson_id)
     q = (query or "").strip().lower()[:100]
-    stmt = (select(User).join(Enrollment, Enrollment.user_id == User.id)
-            .where(Enrollment.course_id == course.id, Enrollment.status.in_(("active", "completed")))
-            .order_by(func.lower(User.name)).distinct().limit(limit))
+    enrolled = select(Enrollment.user_id).where(Enrollment.course_id == course.id, Enrollment.status.in_(("active", "completed")))
+    stmt = select(User).where(User.id.in_(enrolled)).order_by(func.lower(User.name)).limit(limit)
     if q:
         stmt = stmt.where(or_(func.lower(User.name).like(f"%{q}%"), func.lower(User.email).like(f"%{q}%")))
     return [Candidate(u.id, u.name, u.email) for u in session.exec(stmt).all()]
