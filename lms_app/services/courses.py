@@ -27,6 +27,7 @@ from sqlmodel import Session, select
 from lms_app.lessons import registry
 from lms_app.locales import LANGUAGES
 from lms_app.models import (
+    AttemptAnswer,
     Course,
     CourseStaff,
     CourseTag,
@@ -36,6 +37,8 @@ from lms_app.models import (
     LessonProgress,
     Module,
     ModulePrerequisite,
+    QuizAttempt,
+    Submission,
     User,
     UserRole,
     utcnow,
@@ -646,6 +649,7 @@ def _delete_lessons(session: Session, lesson_ids: list[int]) -> None:
         return
     lessons = session.exec(select(Lesson.org_id, Lesson.content).where(Lesson.id.in_(lesson_ids))).all()
     stored = [path for _, content in lessons for path in registry.stored_files(content)]
+    handed_in = _handed_in_files(session, lesson_ids)
     # Explicit deletes: SQLite enforces ON DELETE only with its pragma, and the ORM must not
     # try to null these columns first.
     session.execute(Enrollment.__table__.update().where(Enrollment.last_lesson_id.in_(lesson_ids)).values(last_lesson_id=None))
@@ -655,6 +659,18 @@ def _delete_lessons(session: Session, lesson_ids: list[int]) -> None:
     session.expire_all()
     if lessons:
         forget_unused_files(session, lessons[0][0], stored)
+    # Learners' own files go with their work (the rows go by ON DELETE CASCADE).
+    storage.remove_after_commit(session, handed_in)
+
+
+def _handed_in_files(session: Session, lesson_ids: list[int]) -> list[str]:
+    """The files learners handed in at these lessons: assignment submissions and file answers
+    of quiz attempts (a response naming a file kept under quizzes.QUIZ_FILES)."""
+    paths = [str(f["file_path"]) for files in session.exec(select(Submission.files).where(Submission.lesson_id.in_(lesson_ids))).all()
+             for f in files or [] if f.get("file_path")]
+    answers = (select(AttemptAnswer.response).join(QuizAttempt, QuizAttempt.id == AttemptAnswer.attempt_id)
+               .where(QuizAttempt.lesson_id.in_(lesson_ids), cast(AttemptAnswer.response, Text).like('"quiz_answers/%')))
+    return paths + [r for r in session.exec(answers).all() if isinstance(r, str)]
 
 
 def move_module(session: Session, actor: Actor, module_id: int, direction: str) -> None:
@@ -769,12 +785,13 @@ def set_lesson_text(session: Session, actor: Actor, lesson_id: int, markdown: st
 
 
 def delete_lesson(session: Session, actor: Actor, lesson_id: int) -> None:
-    """Delete a lesson (and the progress learners made in it: audited)."""
+    """Delete a lesson (and the progress, attempts and work learners made in it: audited)."""
     lesson, course = _lesson(session, actor, lesson_id)
     module_id, title = lesson.module_id, lesson.title
-    progress = session.exec(select(func.count(LessonProgress.id)).where(LessonProgress.lesson_id == lesson.id)).one()
+    counted = {name: session.exec(select(func.count(model.id)).where(model.lesson_id == lesson.id)).one()
+               for name, model in (("progress_records", LessonProgress), ("quiz_attempts", QuizAttempt), ("submissions", Submission))}
     audit.record(session, actor, "course.lesson_deleted", target_type="course", target_id=course.id, target_label=course.title,
-                 before={"lesson": title, "kind": lesson.kind, "progress_records": progress})
+                 before={"lesson": title, "kind": lesson.kind, **counted})
     _delete_lessons(session, [lesson.id])
     _renumber(session, _lessons_in(session, module_id))
     _touch(session, course)

@@ -222,3 +222,15 @@ def test_handed_in_files_are_read_by_the_learner_and_the_staff_only(world, sessi
             assignments.submission_file(session, actor_of(other), view.submission_id, 0)
     with pytest.raises(NotFound):
         assignments.submission_file(session, leo, view.submission_id, 1)
+
+
+def test_deleting_the_assignment_deletes_the_work_and_its_files(world, session, actor_of):
+    view = assignments.submit(session, actor_of(LEO), world["lesson"], "Mine", [pdf()])
+    session.commit()
+    path = session.get(Submission, view.submission_id).files[0]["file_path"]
+    courses.delete_lesson(session, actor_of(IRENE), world["lesson"])
+    session.commit()
+    assert session.exec(select(Submission)).first() is None
+    assert not stored(path).exists(), "the handed-in file went with the submission"
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "course.lesson_deleted")).one()
+    assert event.before["submissions"] == 1

@@ -140,3 +140,15 @@ def test_a_file_answer_is_checked_kept_privately_and_read_by_the_learner_and_sta
     assert view.status == "awaiting_grading" and view.answers[2].your_answer == "A PDF file"
     with pytest.raises(Exception, match="already submitted"):
         quizzes.save_file_answer(session, leo, attempt.id, 3, io.BytesIO(PDF), "late.pdf")
+
+
+def test_deleting_the_quiz_deletes_the_files_handed_in_as_answers(world, session, actor_of):
+    leo = actor_of(LEO)
+    attempt = quizzes.start_attempt(session, leo, world["quiz"])
+    assert quizzes.save_file_answer(session, leo, attempt.id, 3, io.BytesIO(PDF), "plan.pdf").saved
+    session.commit()
+    path = session.exec(select(AttemptAnswer.response).where(AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.position == 3)).one()
+    assert (app_settings.PRIVATE_DIR / path).exists()
+    courses.delete_lesson(session, actor_of(IRENE), world["quiz"])
+    session.commit()
+    assert not (app_settings.PRIVATE_DIR / path).exists()
