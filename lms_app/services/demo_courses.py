@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from lms_app.models import User
-from lms_app.services import courses, enrollment, files, progress
+from lms_app.services import courses, enrollment, files, progress, question_bank
 from lms_app.services.permissions import actor_for
 
 DEMO_FILES = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -28,6 +28,7 @@ class DemoLesson:
     minutes: int = 5
     after_previous: bool = False  # locked until the lesson before it is done
     upload: tuple[str, bytes] | None = None  # (file name, content) stored as the lesson's file
+    required: bool = True
 
 
 @dataclass
@@ -51,6 +52,8 @@ class DemoCourse:
     # A template stays a draft that its instructors copy to start a new course.
     template: bool = False
     co_instructors: list[str] = field(default_factory=list)
+    # Questions (GIFT) for the course's bank; a quiz lesson's content {"draw": n} draws n of them.
+    bank: str = ""
 
 
 def cover_png(top: tuple[int, int, int], bottom: tuple[int, int, int], width: int = 640, height: int = 360) -> bytes:
@@ -103,6 +106,32 @@ def _live_session_start() -> str:
     # Always a little ahead, so the demo shows an upcoming session.
     day = datetime.now(timezone.utc).date() + timedelta(days=21)
     return datetime.combine(day, time(9, 0), tzinfo=timezone(timedelta(hours=1))).isoformat()
+
+
+SERVICE_QUESTIONS = """
+::First words:: What do you say first to a customer who walks up to you? {
+=Hello, I'm Sam. What can I do for you?#Your name and an offer of help.
+~Just a moment.#Busy or not, greet first.
+~Next, please.#Too cold: say who you are and offer help.}
+
+::Listen first:: Repeating what the customer said, in your own words, shows you listened. {TRUE#And lets them correct you.}
+
+::Four steps:: Which step comes first when a customer complains? {
+=Thank them for telling you
+~Fix the problem
+~Apologise
+~Follow up}
+
+::Within 60 days:: An unused item comes back after 40 days. What can you decide yourself? {
+=A refund or an exchange, no questions asked
+~Only an exchange
+~Nothing: ask the store lead}
+
+::Busy:: You are busy when a customer comes up. What do you do? {
+=Say so and give a time: "I'll be with you in two minutes."
+~Keep working until you are free
+~Send them to a colleague without a word}
+"""
 
 
 def demo_courses() -> list[DemoCourse]:
@@ -165,8 +194,17 @@ check: *"So the tent's zip broke on the second night, is that right?"*
 | Anything else | Ask the store lead |
 """, 8, after_previous=True),
                 ]),
+                DemoModule("Check yourself", [
+                    DemoLesson("Service check", "quiz", {"draw": 4, "time_limit_minutes": 15, "attempts_allowed": 3,
+                                                         "passing_percent": 75, "shuffle_questions": True}, 10, required=False),
+                    DemoLesson("A customer you helped", "assignment", {
+                        "instructions": "Describe a customer you helped this month: what they needed, what you did and "
+                                        "what you would do differently. Half a page is enough.",
+                        "submission_type": "text", "max_points": 10, "passing_percent": 50}, 15, required=False),
+                ]),
             ],
             cover=((59, 130, 246), (30, 58, 138)),
+            bank=SERVICE_QUESTIONS,
         ),
         DemoCourse(
             "Warehouse safety", "isaac@example.com",
@@ -269,12 +307,19 @@ def seed_demo_courses(session: Session, users: dict[str, User], learners: list[U
         course = courses.create_course(session, instructor, course_def.title, summary=course_def.summary,
                                        category=course_def.category, tags=course_def.tags, estimated_minutes=course_def.minutes)
         lesson_ids: list[int] = []
+        bank = None
+        if course_def.bank:
+            bank = question_bank.create_category(session, instructor, "Checks", course_id=course.id)
+            question_bank.import_gift(session, instructor, bank.id, course_def.bank)
         for module_def in course_def.modules:
             module = courses.add_module(session, instructor, course.id, module_def.title)
             for lesson_def in module_def.lessons:
                 # A lesson with a file gets its content once the file is stored.
-                lesson = courses.add_lesson(session, instructor, module.id, lesson_def.title, lesson_def.kind,
-                                            {} if lesson_def.upload else lesson_def.content, estimated_minutes=lesson_def.minutes)
+                content = {} if lesson_def.upload else dict(lesson_def.content)
+                if "draw" in content:
+                    content["questions"] = [{"category_id": bank.id, "count": content.pop("draw")}]
+                lesson = courses.add_lesson(session, instructor, module.id, lesson_def.title, lesson_def.kind, content,
+                                            estimated_minutes=lesson_def.minutes, required=lesson_def.required)
                 if lesson_def.upload:
                     name, data = lesson_def.upload
                     files.store_lesson_file(session, instructor, lesson.id, io.BytesIO(data), name)
