@@ -6,7 +6,9 @@ Why the grid's rows are 50 separate vars (`row_0` … `row_49`) and not one list
 a var whole whenever it changes. With one `rows` list, saving one cell would re-send the
 page's 50 rows × 50 items; with one var per row slot, an edit re-sends only the row it
 changed (measured in bench/gradebook.py: `edit_ws_bytes`). The page renders the 50 slots
-statically; an unused slot has `shown` False.
+statically, each through the memo component `gradebook_row` (pages/gradebook.py) that gets its
+row var as a prop, so the browser re-renders only the row that changed; an unused slot has
+`shown` False.
 """
 
 from __future__ import annotations

@@ -145,3 +145,21 @@ def test_learner_reads_own_grades(demo, session, engine, actor_of):
 
 def test_page_size_matches_the_row_slots():
     assert PAGE_SIZE == 50 and all(f"row_{i}" in GradebookState.vars for i in range(PAGE_SIZE))
+
+
+def test_grid_rows_and_heads_are_memo_components_fed_by_props():
+    """Every component reading GradebookState re-renders on any change to it. The grid's rows
+    and column heads are memo components that get their vars as props (so an edit re-renders
+    its own row only): their compiled bodies must not read the state themselves, and the page
+    must draw all 50 row slots and the heads through them."""
+    from reflex.compiler.compiler import _compile_memo_components
+
+    from lms_app.pages import gradebook as pages
+
+    files, _ = _compile_memo_components([pages.gradebook_row._definition, pages.gradebook_heads._definition])
+    code = "".join(text for _, text in files)
+    assert "GradebookRow" in code and "GradebookHeads" in code
+    assert "useStateContext" not in code and "gradebook_state.row_" not in code and "columns_rx_state_" not in code
+    grid = str(pages._grid().render())
+    assert grid.count("GradebookRow") == PAGE_SIZE and grid.count("GradebookHeads") == 1
+    assert all(f"row_{i}_rx_state_" in grid for i in range(PAGE_SIZE))
