@@ -339,24 +339,25 @@ class GradebookState(ActorMixin, rx.State):
     def close_forms(self):
         self.item_form_open = self.category_form_open = False
 
+    def _setup_changed(self, session: Session, actor: Actor, message: str):
+        """After categories or items changed: the forms close, the setup and the grid follow."""
+        self.item_form_open = self.category_form_open = False
+        self._fill_setup(session, actor)
+        self._fill(session, actor)
+        return rx.toast.success(message)
+
     @rx.event
     @teaching
     def save_category(self, session: Session, actor: Actor, form: dict):
         gradebook.save_category(session, actor, self._course_id(), _num(self.category_id) or None, form.get("name", ""),
                                 form.get("weight", "0"), form.get("drop_lowest", "0"))
-        self.category_form_open = False
-        self._fill_setup(session, actor)
-        self._fill(session, actor)
-        return rx.toast.success("Category saved.")
+        return self._setup_changed(session, actor, "Category saved.")
 
     @rx.event
     @teaching
     def delete_category(self, session: Session, actor: Actor, category_id: str):
         gradebook.delete_category(session, actor, self._course_id(), _num(category_id))
-        self.category_form_open = False
-        self._fill_setup(session, actor)
-        self._fill(session, actor)
-        return rx.toast.success("Category deleted: its items are now uncategorized.")
+        return self._setup_changed(session, actor, "Category deleted: its items are now uncategorized.")
 
     @rx.event
     @teaching
@@ -365,19 +366,13 @@ class GradebookState(ActorMixin, rx.State):
         gradebook.save_item(session, actor, self._course_id(), _num(self.item_id) or None, title=form.get("title", ""),
                             max_points=form.get("max_points", ""), category_id=_num(category) or None,
                             extra_credit=bool(form.get("extra_credit")), hidden=bool(form.get("hidden")))
-        self.item_form_open = False
-        self._fill_setup(session, actor)
-        self._fill(session, actor)
-        return rx.toast.success("Grade item saved.")
+        return self._setup_changed(session, actor, "Grade item saved.")
 
     @rx.event
     @teaching
     def delete_item(self, session: Session, actor: Actor, item_id: str):
         gradebook.delete_item(session, actor, self._course_id(), _num(item_id))
-        self.item_form_open = False
-        self._fill_setup(session, actor)
-        self._fill(session, actor)
-        return rx.toast.success("Grade item deleted.")
+        return self._setup_changed(session, actor, "Grade item deleted.")
 
     @rx.event
     @teaching
