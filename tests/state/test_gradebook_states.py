@@ -30,8 +30,9 @@ def world(engine, actor_of):
         ids = build_course(s, irene, actor_of(LEO))
         quiz = courses.add_lesson(s, irene, ids["module"], "Quick check", "assignment", {"max_points": 20, "instructions": "Hand in your notes."})
         part = gradebook.save_item(s, irene, ids["course"], None, title="Participation", max_points=10)
+        quiz_item = gradebook.item_for_lesson(s, s.get(Lesson, quiz.id)).id
         s.commit()
-        return {**ids, "quiz": quiz.id, "part": part.id, "quiz_item": gradebook.item_for_lesson(s, s.get(Lesson, quiz.id)).id}
+        return {**ids, "quiz": quiz.id, "part": part.id, "quiz_item": quiz_item}
 
 
 def test_irene_grades_inline_overrides_and_exports(demo, session, engine, actor_of):
