@@ -189,16 +189,12 @@ def start_attempt(session: Session, actor: Actor, lesson_id: int, *, now: dateti
     current = _open_attempt(session, enrollment.id, lesson.id)
     if current is not None and not _close_if_overdue(session, current, now):
         return current
-    tz = _zone(session, actor.user_id)
-    if settings.opens_at and now < settings.opens_at:
-        raise PermissionDenied(f"This quiz opens on {timefmt.show(settings.opens_at, tz)}.")
-    if settings.closes_at and now >= settings.closes_at:
-        raise PermissionDenied(f"This quiz closed on {timefmt.show(settings.closes_at, tz)}.")
     taken, last_number = session.exec(select(func.count(QuizAttempt.id), func.max(QuizAttempt.number)).where(
         QuizAttempt.enrollment_id == enrollment.id, QuizAttempt.lesson_id == lesson.id)).one()
-    if settings.attempts_allowed is not None and taken >= settings.attempts_allowed:
-        allowed = settings.attempts_allowed
-        raise Conflict(f"You have used all {allowed} attempt{'s' if allowed != 1 else ''} at this quiz.")
+    refusal = _start_refusal(settings, taken, _zone(session, actor.user_id), now)
+    if refusal:
+        # Outside the window it is not for the learner now; inside it, the attempts are used up.
+        raise (Conflict if settings.is_open(now) else PermissionDenied)(refusal)
     questions = _draw(session, lesson, settings)
     deadlines = [d for d in (now + timedelta(minutes=settings.time_limit_minutes) if settings.time_limit_minutes else None,
                              settings.closes_at) if d is not None]
@@ -542,7 +538,8 @@ class QuizOverview:
 
 
 def _start_refusal(settings: QuizSettings, taken: int, tz: str, now: datetime) -> str:
-    """Why a new attempt cannot start now ("" when it can): the same sentences start_attempt raises."""
+    """Why a new attempt cannot start now ("" when it can): what start_attempt raises and the
+    learner's intro shows."""
     if settings.opens_at and now < settings.opens_at:
         return f"This quiz opens on {timefmt.show(settings.opens_at, tz)}."
     if settings.closes_at and now >= settings.closes_at:
