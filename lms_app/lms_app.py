@@ -1,10 +1,10 @@
 """The Reflex app: every declared page wrapped in the shell and guarded, the API mounted,
-the job runner started in each worker."""
+the job runner and the live-update listener started in each worker."""
 
 import reflex as rx
 
 import lms_app.pages  # noqa: F401  (declares every page)
-from lms_app import settings
+from lms_app import live, settings
 from lms_app.api.app import build_api
 from lms_app.components.shell import shell
 from lms_app.jobs.runner import run_in_app
@@ -19,5 +19,6 @@ app = rx.App(
 for spec in PAGES.values():
     app.add_page(shell(spec), route=spec.route, title=f"{spec.title} · LMS", on_load=AuthState.enter_page)
 
+app.register_lifespan_task(live.listen_in_app)
 if settings.JOBS_ENABLED:
     app.register_lifespan_task(run_in_app)

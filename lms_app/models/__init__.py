@@ -1,5 +1,6 @@
 """All tables, imported here so SQLModel.metadata (and Alembic) sees every one."""
 
+from lms_app.models.analytics import ActivityEvent
 from lms_app.models.assessment import AttemptAnswer, BankQuestion, LessonOverride, QuestionCategory, QuizAttempt, Rubric
 from lms_app.models.audit import AuditChainHead, AuditEvent
 from lms_app.models.base import utcnow
@@ -38,7 +39,7 @@ from lms_app.models.grading import GradeCategory, GradeEntry, GradeItem, GradeSc
 from lms_app.models.jobs import Job, JobRun, OutgoingEmail, RunnerHeartbeat
 
 __all__ = [
-    "Announcement", "AnnouncementSeen", "AttemptAnswer", "AuditChainHead", "AuditEvent", "BankQuestion", "Course", "CourseStaff", "CourseTag", "Department",
+    "ActivityEvent", "Announcement", "AnnouncementSeen", "AttemptAnswer", "AuditChainHead", "AuditEvent", "BankQuestion", "Course", "CourseStaff", "CourseTag", "Department",
     "GradeCategory", "GradeEntry", "GradeItem", "GradeScheme", "LessonOverride", "Rubric", "Submission",
     "DepartmentManager", "Enrollment", "EnrollmentKeyFailure", "Group", "GroupManager", "GroupMember", "Invitation", "Job",
     "JobRun", "Lesson", "LessonPrerequisite", "LessonProgress", "LiveSessionSignup", "LoginAttempt", "LoginSession",

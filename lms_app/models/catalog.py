@@ -128,6 +128,9 @@ class Enrollment(SQLModel, table=True):
         ),
         Index("ix_enrollment_user_status", "user_id", "status"),
         Index("ix_enrollment_status_expires", "status", "expires_at"),
+        # Enrollments and completions over time (the admin overview).
+        Index("ix_enrollment_org_enrolled", "org_id", "enrolled_at"),
+        Index("ix_enrollment_org_completed", "org_id", "completed_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = fk("organization.id")

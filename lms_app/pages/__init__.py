@@ -1,6 +1,6 @@
 """Importing this package declares every page (each module registers its own)."""
 
-from lms_app.pages import auth, home, profile  # noqa: F401
+from lms_app.pages import admin_overview, auth, home, profile, teams  # noqa: F401
 from lms_app.pages import admin_audit  # noqa: F401,E402
 from lms_app.pages import admin_groups, admin_roles, admin_users  # noqa: F401,E402
 from lms_app.pages import authoring, catalog, player, roster  # noqa: F401,E402

@@ -39,7 +39,7 @@ from lms_app.assessments.assignment_settings import (
     late_penalty,
 )
 from lms_app.models import Course, Enrollment, Lesson, LessonOverride, Rubric, Submission, User, utcnow
-from lms_app.services import audit, courses, files, overrides, progress, storage, timefmt
+from lms_app.services import activity, audit, courses, files, overrides, progress, storage, timefmt
 from lms_app.services.errors import Conflict, Invalid, NotFound, PermissionDenied
 from lms_app.services.permissions import Actor, require
 
@@ -299,6 +299,8 @@ def submit(session: Session, actor: Actor, lesson_id: int, text: str = "", uploa
         session.add(row)
         session.flush()
         storage.remove_after_commit(session, replaced)
+    activity.record(session, org_id=lesson.org_id, user_id=actor.user_id, kind="assignment_submitted", course_id=lesson.course_id,
+                    lesson_id=lesson.id, at=now)
     audit.record(session, actor, "assignment.submitted", target_type="submission", target_id=row.id,
                  target_label=lesson.title, after={"number": row.number, "files": len(new_files), "late_seconds": late})
     return my_submission(session, actor, lesson.id, now=now)

@@ -22,7 +22,7 @@ from lms_app.models import (
     UserRole,
     utcnow,
 )
-from lms_app.services import audit
+from lms_app.services import activity, audit
 from lms_app.services.email import queue_email
 from lms_app.services.errors import Invalid, NotFound, PermissionDenied, Throttled
 from lms_app.services.passwords import check_policy, hash_password, needs_rehash, verify_password
@@ -167,6 +167,7 @@ def open_session(session: Session, user: User, *, ip: str = "", user_agent: str 
     user.last_login_at = now
     session.add(user)
     session.flush()
+    activity.record(session, org_id=user.org_id, user_id=user.id, kind="login", at=now)
     return token
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from lms_app.models import Course, Department, Enrollment, EnrollmentKeyFailure, Group, GroupMember, User, utcnow
-from lms_app.services import audit, live_sessions, progress
+from lms_app.services import activity, audit, live_sessions, progress
 from lms_app.services.auth import normalize_email
 from lms_app.services.courses import can_author, get_course, staffed_course
 from lms_app.services.csv_export import csv_text, in_batches
@@ -104,7 +104,9 @@ def _expire(session: Session, enrollment: Enrollment) -> None:
                  after={"expires_at": enrollment.expires_at}, org_id=enrollment.org_id, actor_label="system", ip="")
 
 
-def _new_run(course: Course, user_id: int, source: str, now: datetime, *, by: int | None, group_id: int | None = None) -> Enrollment:
+def _new_run(session: Session, course: Course, user_id: int, source: str, now: datetime, *, by: int | None,
+             group_id: int | None = None) -> Enrollment:
+    activity.record(session, org_id=course.org_id, user_id=user_id, kind="enrolled", course_id=course.id, at=now)
     return Enrollment(
         org_id=course.org_id, course_id=course.id, user_id=user_id, status="active", enrolled_at=now,
         expires_at=now + timedelta(days=course.access_days) if course.access_days else None,
@@ -164,7 +166,7 @@ def self_enroll(session: Session, actor: Actor, course_id: int, key: str | None 
         if required is not None and done is None:
             raise Invalid(f"Finish “{required.title}” first.")
     retake = _runs_before(session, course.id, actor.user_id)
-    enrollment = _new_run(course, actor.user_id, "self", now, by=actor.user_id)
+    enrollment = _new_run(session, course, actor.user_id, "self", now, by=actor.user_id)
     session.add(enrollment)
     try:
         session.flush()
@@ -200,7 +202,7 @@ def _enroll(session: Session, actor: Actor, course: Course, user_ids: set[int], 
         if _expire_if_due(session, active_enrollment(session, course.id, user_id), now) is not None:
             already += 1
             del eligible[user_id]
-    runs = [_new_run(course, uid, source, now, by=actor.user_id, group_id=group_id) for uid in sorted(eligible)]
+    runs = [_new_run(session, course, uid, source, now, by=actor.user_id, group_id=group_id) for uid in sorted(eligible)]
     session.add_all(runs)
     try:
         session.flush()
@@ -418,7 +420,7 @@ def follow_groups(session: Session, group_ids: list[int] | None = None, *, now: 
             User.id.in_(members), User.id.not_in(had_a_run), User.is_active, User.pending_approval.is_(False)).order_by(User.id)).all()
         if not newcomers:
             continue
-        session.add_all(_new_run(course, u.id, "group", now, by=None, group_id=group_id) for u in newcomers)
+        session.add_all(_new_run(session, course, u.id, "group", now, by=None, group_id=group_id) for u in newcomers)
         session.flush()
         audit.record(session, None, "enrollment.created", org_id=course.org_id, actor_label="Group enrollment",
                      target_type="course", target_id=course.id, target_label=course.title,

@@ -29,7 +29,7 @@ from lms_app.models import (
     User,
     utcnow,
 )
-from lms_app.services import audit, timefmt
+from lms_app.services import activity, audit, timefmt
 from lms_app.services.courses import can_view_as_staff, final_assessment, lessons_of, module_gate, modules_of
 from lms_app.services.errors import Conflict, Invalid, NotFound, PermissionDenied
 from lms_app.services.permissions import Actor, require
@@ -322,7 +322,9 @@ def check_lesson_readable(session: Session, actor: Actor, lesson: Lesson, *, now
 def open_lesson(session: Session, actor: Actor, enrollment_id: int, lesson_id: int, *, now: datetime | None = None) -> OpenedLesson:
     """Open a lesson in one's own run: refused when it is locked or the access ended."""
     now = now or utcnow()
-    _, lesson, row = _open_row(session, actor, enrollment_id, lesson_id, now)
+    enrollment, lesson, row = _open_row(session, actor, enrollment_id, lesson_id, now)
+    activity.record(session, org_id=enrollment.org_id, user_id=enrollment.user_id, kind="lesson_opened", course_id=enrollment.course_id,
+                    lesson_id=lesson.id, at=now)
     return OpenedLesson(lesson.id, lesson.title, lesson.kind, dict(lesson.content), row.status, row.position, registry.get(lesson.kind).completion)
 
 
@@ -515,6 +517,8 @@ def _complete(session: Session, actor: Actor | None, enrollment: Enrollment, row
     row.reason = reason
     session.add(row)
     session.flush()
+    activity.record(session, org_id=enrollment.org_id, user_id=enrollment.user_id, kind="lesson_completed", course_id=enrollment.course_id,
+                    lesson_id=row.lesson_id, at=now)
     _complete_course_if_met(session, actor, enrollment, now)
 
 
@@ -530,6 +534,7 @@ def _complete_course_if_met(session: Session, actor: Actor | None, enrollment: E
     enrollment.completed_at = now
     session.add(enrollment)
     session.flush()
+    activity.record(session, org_id=enrollment.org_id, user_id=enrollment.user_id, kind="course_completed", course_id=enrollment.course_id, at=now)
     learner = session.get(User, enrollment.user_id)
     # org_id given: a completion recorded by the job runner has no actor to take it from.
     audit.record(session, actor, "enrollment.completed", org_id=enrollment.org_id, target_type="enrollment", target_id=enrollment.id,

@@ -42,7 +42,7 @@ from lms_app.assessments.questions import Question
 from lms_app.assessments.quiz_settings import QuizSettings
 from lms_app.assessments.shown import ShownAnswer, ShownQuestion, answer_of, describe, is_answered, response_of, show
 from lms_app.models import AttemptAnswer, BankQuestion, Enrollment, Lesson, QuizAttempt, User, utcnow
-from lms_app.services import audit, courses, files, gradebook, overrides, progress, storage, timefmt
+from lms_app.services import activity, audit, courses, files, gradebook, overrides, progress, storage, timefmt
 from lms_app.services.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
 from lms_app.services.permissions import Actor, require
 
@@ -340,6 +340,8 @@ def _finish(session: Session, actor: Actor | None, attempt: QuizAttempt, lesson:
         attempt.released_at = now
     session.add(attempt)
     session.flush()
+    activity.record(session, org_id=attempt.org_id, user_id=attempt.user_id, kind="quiz_submitted", course_id=lesson.course_id,
+                    lesson_id=lesson.id, at=now, score=round(100 * attempt.fraction, 1) if attempt.fraction is not None else None)
     learner = session.get(User, attempt.user_id)
     audit.record(session, actor, "quiz.attempt_closed", org_id=attempt.org_id, actor_label=None if actor else "system",
                  target_type="quiz_attempt", target_id=attempt.id,

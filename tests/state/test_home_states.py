@@ -3,7 +3,8 @@
 from lms_app.services.seed import DEMO_PASSWORD
 from lms_app.state.auth import AuthState
 from lms_app.state.catalog import MyLearningState
-from lms_app.state.home import AdminOverviewState, TeamsState
+from lms_app.state.admin_overview import AdminOverviewState
+from lms_app.state.teams import TeamsState
 from lms_app.state.profile import ProfileState
 from tests.state.harness import Browser, redirect_target, signed_in_browser, toast_text
 

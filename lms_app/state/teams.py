@@ -1,12 +1,11 @@
-"""The landing pages of managers and admins: My teams, the admin overview (My learning is in
-lms_app.state.catalog)."""
+"""A manager's My teams."""
 
 from __future__ import annotations
 
 import reflex as rx
 from sqlmodel import Session
 
-from lms_app.services import overview, profile, teams, timefmt
+from lms_app.services import profile, teams, timefmt
 from lms_app.services.permissions import Actor
 from lms_app.state.base import ActorMixin, signed_in
 
@@ -41,12 +40,3 @@ class TeamsState(ActorMixin, rx.State):
              "status": "Active" if m.is_active else "Deactivated"}
             for m in teams.team_members(session, actor)
         ]
-
-
-class AdminOverviewState(ActorMixin, rx.State):
-    figures: dict[str, int] = {}
-
-    @rx.event
-    @signed_in
-    def load(self, session: Session, actor: Actor):
-        self.figures = vars(overview.overview(session, actor)).copy()

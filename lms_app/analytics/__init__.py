@@ -1,0 +1,1 @@
+"""Dashboard logic that needs no database: metric definitions, rules and figures."""
