@@ -85,6 +85,12 @@ _local_queues: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = []
 _local_lock = threading.Lock()
 
 
+def _channel(client) -> str:
+    # Pub/sub channels ignore Redis's database numbers: two installs sharing a Redis server
+    # (each on its own database) must not hear each other.
+    return f"{CHANNEL}:{client.connection_pool.connection_kwargs.get('db', 0)}"
+
+
 def publish(changes: list[Change]) -> None:
     """Send changes to every listener. A failure to publish never fails the learner's action:
     the dashboards are a view, and their next load reads the database anyway."""
@@ -96,7 +102,7 @@ def publish(changes: list[Change]) -> None:
                 import redis
 
                 _redis_client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
-            _redis_client.publish(CHANNEL, json.dumps([asdict(c) for c in changes]))
+            _redis_client.publish(_channel(_redis_client), json.dumps([asdict(c) for c in changes]))
             return
         with _local_lock:
             targets = list(_local_queues)
@@ -113,7 +119,7 @@ async def _feed_from_redis(queue: asyncio.Queue) -> None:
         client = aioredis.Redis.from_url(settings.REDIS_URL)
         try:
             async with client.pubsub() as pubsub:
-                await pubsub.subscribe(CHANNEL)
+                await pubsub.subscribe(_channel(client))
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
                         queue.put_nowait([Change(**c) for c in json.loads(message["data"])])

@@ -70,8 +70,11 @@ def _empty_all_tables(engine) -> None:
 
 @pytest.fixture
 def engine(database_url):
+    from lms_app.services import dashboard_cache
+
     engine = db.get_engine()
     _empty_all_tables(engine)
+    dashboard_cache.clear()  # ids come back after the tables are emptied: no result may outlive its test
     with db.session_scope() as session:
         from lms_app.services.setup import ensure_installation
 
