@@ -9,4 +9,5 @@ AREAS: dict[str, str] = {
     "courses": "bench.courses",
     "gradebook": "bench.gradebook",
     "assessments": "bench.assessments",
+    "dashboards": "bench.dashboards",
 }

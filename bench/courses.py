@@ -1,5 +1,6 @@
-"""Area "courses": the learner's player and the catalog on the synthetic M data set (2,000
-published courses; the first one has 20 modules of 10 lessons).
+"""Area "courses": the learner's player and the catalog on the synthetic M data set, its
+catalog topped up to 2,000 published courses (`seed --catalog`; the first course has 20
+modules of 10 lessons).
 
 - player_next: on /learn/courses/<big>/<lesson>, click "Next" until the next lesson's title
   shows (a client-side navigation: the player's on_load event and its delta).
@@ -27,6 +28,7 @@ from bench.common import (
 AREA = "courses"
 LEARNER = "leo@example.com"
 CATEGORIES = ("Safety", "Leadership")
+CATALOG_COURSES = 2_000
 
 
 def run() -> None:
@@ -44,7 +46,8 @@ def run() -> None:
                 try:
                     run_cli(env, "migrate")
                     run_cli(env, "seed", "--demo")
-                    run_cli(env, "seed", "--synthetic", "M")
+                    # The dashboards' M has 100 courses; the catalog is searched over 2,000.
+                    run_cli(env, "seed", "--synthetic", "M", "--catalog", str(CATALOG_COURSES))
                     facts = _facts(data / "lms.db")
                     info(AREA, "building and starting the LMS")
                     lms.start()

@@ -37,11 +37,22 @@ def _cmd_seed(args) -> int:
             print_demo_logins(logins)
     if args.synthetic:
         started = time.perf_counter()
+
+        def say(text: str) -> None:
+            print(f"  {time.perf_counter() - started:6.1f} s  {text}", flush=True)
+
+        size = args.synthetic.upper()
+        print(f"synthetic {size}: {seed.SYNTHETIC_SIZES[size]}, random seed {args.seed}", flush=True)
         with db.session_scope() as session:
-            counts = seed.seed_synthetic(session, args.synthetic.upper())
-        print(f"synthetic {args.synthetic.upper()}: {counts} in {time.perf_counter() - started:.1f} s")
-    if not args.demo and not args.synthetic:
-        print("say --demo or --synthetic S|M|L", file=sys.stderr)
+            counts = seed.seed_synthetic(session, size, seed=args.seed, progress=say)
+            say("committing")
+        print(f"synthetic {size}: {counts} in {time.perf_counter() - started:.1f} s")
+    if args.catalog:
+        with db.session_scope() as session:
+            added = seed.seed_catalog(session, args.catalog, seed=args.seed)
+        print(f"catalog: {added} catalog-only courses added (published courses: at least {args.catalog})")
+    if not args.demo and not args.synthetic and not args.catalog:
+        print("say --demo, --synthetic S|M|L or --catalog N", file=sys.stderr)
         return 2
     return 0
 
@@ -157,7 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("seed", help="add demo or synthetic data")
     p.add_argument("--demo", action="store_true", help="the demo organization (idempotent)")
     p.add_argument("--first-start", action="store_true", help="with --demo: only into a database without users")
-    p.add_argument("--synthetic", metavar="S|M|L", choices=["S", "M", "L", "s", "m", "l"], help="1k / 10k / 100k users")
+    p.add_argument("--synthetic", metavar="S|M|L", choices=["S", "M", "L", "s", "m", "l"],
+                   help="1k / 10k / 100k people, 20 / 100 / 1,000 courses, 5k / 200k / 2M enrollments and their history")
+    p.add_argument("--seed", type=int, default=7, help="with --synthetic: the random seed (the same seed gives the same data)")
+    p.add_argument("--catalog", type=int, metavar="N", help="top the published catalog up to N courses with catalog-only ones")
     p.set_defaults(func=_cmd_seed)
     p = sub.add_parser("create-admin", help="create an administrator account")
     p.add_argument("email")

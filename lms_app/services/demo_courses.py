@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from lms_app.models import User
-from lms_app.services import courses, enrollment, files, progress, question_bank
+from lms_app.services import assignments, courses, enrollment, files, progress, question_bank
 from lms_app.services.permissions import actor_for
 
 DEMO_FILES = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -297,10 +297,46 @@ rating is for survival, not comfort. Recommend a bag rated 5 °C below the colde
     ]
 
 
+# The demo's history: about two months of learning, on weekdays, in office hours (Paris).
+HISTORY_DAYS = 60
+# How likely each of Customer service's finishers answers a question right (their quiz story).
+QUIZ_SKILLS = (0.95, 0.8, 0.6, 0.45)
+
+
+class _DemoClock:
+    """Reproducible moments in the demo's past: weekdays, between 8:00 and 17:00 UTC."""
+
+    def __init__(self, now: datetime):
+        import random
+
+        self.now = now
+        self.start = now - timedelta(days=HISTORY_DAYS)
+        self.rng = random.Random(2026)
+
+    def office_hours(self, day: datetime) -> datetime:
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        moment = day.replace(hour=self.rng.randrange(8, 17), minute=self.rng.randrange(60), second=0, microsecond=0)
+        return min(moment, self.now - timedelta(hours=2))
+
+    def enrolled(self, first_day: int, last_day: int) -> datetime:
+        return self.office_hours(self.start + timedelta(days=self.rng.randrange(first_day, last_day)))
+
+    def next_step(self, after: datetime) -> datetime:
+        """The next lesson: often in the same sitting, else a few days later."""
+        if self.rng.random() < 0.55:
+            moment = after + timedelta(minutes=self.rng.randrange(4, 25))
+        else:
+            moment = max(self.office_hours(after + timedelta(days=self.rng.randrange(1, 4))), after + timedelta(minutes=30))
+        return min(moment, self.now - timedelta(minutes=30))
+
+
 def seed_demo_courses(session: Session, users: dict[str, User], learners: list[User]) -> None:
     """Create, publish and fill the sample courses. `learners` (Leo first) get enrolled with
-    different progress: some finished, some halfway, some not started."""
-    start = datetime.now(timezone.utc) - timedelta(days=30)
+    different progress: some finished, some halfway, some not started; their history is
+    spread over the last HISTORY_DAYS (enrollments, lessons, quiz attempts, an assignment and
+    sign-ins), so the dashboards have something to show."""
+    clock = _DemoClock(datetime.now(timezone.utc))
     built = []
     for course_def in demo_courses():
         instructor = actor_for(session, users[course_def.instructor])
@@ -343,7 +379,7 @@ def seed_demo_courses(session: Session, users: dict[str, User], learners: list[U
     # Who is where: (course index, learners, how many lessons each has done)
     plan = [
         (0, learners[0:1], 3),    # Leo: halfway through customer service
-        (0, learners[1:5], 99),   # done
+        (0, learners[1:5], 99),   # done, then the quiz and the assignment
         (0, learners[5:10], 2),   # in progress
         (0, learners[10:13], 0),  # not started
         (1, learners[1:4], 3),
@@ -351,20 +387,110 @@ def seed_demo_courses(session: Session, users: dict[str, User], learners: list[U
         (2, learners[0:1], 99),   # Leo finished the product course
         (2, learners[8:12], 2),
     ]
+    active_days: dict[int, dict] = {}  # learner -> day -> first activity
+
+    def seen(learner: User, moment: datetime) -> None:
+        days = active_days.setdefault(learner.id, {})
+        days[moment.date()] = min(days.get(moment.date(), moment), moment)
+
     for index, group, done in plan:
         course, course_def, lesson_ids = built[index]
+        lesson_defs = dict(zip(lesson_ids, (le for m in course_def.modules for le in m.lessons)))
         for n, learner in enumerate(group):
             actor = actor_for(session, learner)
-            enrolled_at = start + timedelta(days=n)
-            run = enrollment.self_enroll(session, actor, course.id, course_def.key, now=enrolled_at)
-            kinds = {lesson_id: lesson_def for lesson_id, lesson_def in zip(lesson_ids, (le for m in course_def.modules for le in m.lessons))}
-            for step, lesson_id in enumerate(lesson_ids[:done]):
-                when = enrolled_at + timedelta(days=1 + step, hours=n)
+            # Finished runs began in the first weeks; runs in progress or not started yet, later.
+            when = clock.enrolled(0, 30) if done == 99 else clock.enrolled(15, HISTORY_DAYS - 3)
+            run = enrollment.self_enroll(session, actor, course.id, course_def.key, now=when)
+            seen(learner, when)
+            for lesson_id in lesson_ids[:done]:
+                when = clock.next_step(when)
+                seen(learner, when)
                 progress.open_lesson(session, actor, run.id, lesson_id, now=when)
-                lesson_def = kinds[lesson_id]
+                # A few minutes with the lesson visible, as the player reports them.
+                for _ in range(clock.rng.randrange(2, 7)):
+                    when += timedelta(seconds=progress.MAX_HEARTBEAT_SECONDS)
+                    progress.record_heartbeat(session, actor, run.id, lesson_id, progress.MAX_HEARTBEAT_SECONDS, now=when)
+                lesson_def = lesson_defs[lesson_id]
                 if lesson_def.kind == "video":
                     length = lesson_def.content["duration_seconds"]
                     progress.record_video_watch(session, actor, run.id, lesson_id, [[0, length]], position=length, now=when)
+                elif lesson_def.kind == "quiz":
+                    when = _take_quiz(session, actor, lesson_id, QUIZ_SKILLS[n % len(QUIZ_SKILLS)], when, clock)
+                    seen(learner, when)
+                elif lesson_def.kind == "assignment":
+                    if n % 2 == 0:  # half of them hand it in, and have their grade a day later
+                        when = clock.next_step(when)
+                        assignments.submit(session, actor, lesson_id, text=_ASSIGNMENT_TEXT[n % len(_ASSIGNMENT_TEXT)], now=when)
+                        seen(learner, when)
+                        _grade(session, actor_for(session, users[course_def.instructor]), lesson_id, learner, 8 - n, when)
                 elif not progress.mark_viewed(session, actor, run.id, lesson_id, now=when):
                     break  # a live session: staff record attendance
+    _sign_ins(session, users, learners, active_days, clock)
     session.flush()
+
+
+_ASSIGNMENT_TEXT = [
+    "A customer came back with a tent whose zip broke on the second night. I thanked her, apologised, "
+    "and exchanged it at once. Next time I would also check the spare parts we have for zips.",
+    "A man on the phone was angry about a late delivery. I let him finish, repeated what I heard and "
+    "promised a call back before noon, which I did. I would write the case down earlier next time.",
+]
+
+
+def _grade(session: Session, instructor, lesson_id: int, learner: User, points: float, handed_in: datetime) -> None:
+    from sqlmodel import select
+
+    from lms_app.models import Submission
+    from lms_app.services import grading
+
+    submission = session.exec(select(Submission).where(Submission.lesson_id == lesson_id, Submission.user_id == learner.id)).one()
+    graded_at = min(handed_in + timedelta(days=1), datetime.now(timezone.utc) - timedelta(minutes=5))
+    grading.grade_submission(session, instructor, submission.id, points=points, feedback="Concrete and honest: well done.", now=graded_at)
+    grading.release(session, instructor, [(grading.ASSIGNMENT, submission.id)], now=graded_at)
+
+
+def _take_quiz(session: Session, actor, lesson_id: int, skill: float, when: datetime, clock: _DemoClock) -> datetime:
+    """Attempts at the quiz until a pass (or the attempts run out), each answered with the
+    learner's skill, the next one a day or two later and a little better. Returns when the last
+    one was handed in."""
+    from sqlmodel import select
+
+    from lms_app.assessments.questions import Question
+    from lms_app.models import AttemptAnswer
+    from lms_app.services import quizzes
+    from lms_app.services.seed_assessments import learner_response
+
+    for _ in range(3):
+        attempt = quizzes.start_attempt(session, actor, lesson_id, now=when)
+        answers = session.exec(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id).order_by(AttemptAnswer.position)).all()
+        for answer in answers:
+            response = learner_response(clock.rng, Question.from_dict(answer.question), clock.rng.random() < skill)
+            quizzes.save_answer(session, actor, attempt.id, answer.position, response, now=when + timedelta(minutes=answer.position))
+        when = when + timedelta(minutes=len(answers) + 3)
+        view = quizzes.submit(session, actor, attempt.id, now=when)
+        if view.passed:
+            break
+        skill = (skill + 1) / 2
+        when = clock.office_hours(when + timedelta(days=clock.rng.randrange(1, 3)))
+    return when
+
+
+def _sign_ins(session: Session, users: dict[str, User], learners: list[User], active_days: dict[int, dict], clock: _DemoClock) -> None:
+    """A sign-in before each day's first activity, and the days people only looked in: staff on
+    most weekdays, learners now and then."""
+    from lms_app.services import activity
+
+    looked_in = {u.id: 0.7 for u in users.values() if u not in learners} | {u.id: 0.12 for u in learners}
+    everyone = {u.id: u for u in [*users.values(), *learners]}
+    for user_id, share in looked_in.items():
+        day = clock.start
+        while day < clock.now - timedelta(days=1):
+            if day.weekday() < 5 and clock.rng.random() < share:
+                moment = clock.office_hours(day)
+                days = active_days.setdefault(user_id, {})
+                days[moment.date()] = min(days.get(moment.date(), moment), moment)
+            day += timedelta(days=1)
+    for user_id, days in sorted(active_days.items()):
+        for first in sorted(days.values()):
+            activity.record(session, org_id=everyone[user_id].org_id, user_id=user_id, kind="login",
+                            at=first - timedelta(minutes=clock.rng.randrange(1, 10)))

@@ -16,7 +16,7 @@ quiz grade follows the quiz's grading method and the gradebook holds the release
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +27,7 @@ from lms_app.assessments.grading import grade, max_points, shuffled_order
 from lms_app.assessments.questions import Question
 from lms_app.assessments.quiz_settings import QuizSettings
 from lms_app.models import AttemptAnswer, GradeCategory, GradeEntry, GradeItem, QuizAttempt, Submission
+from lms_app.services.seed_activity import bulk_insert
 
 QUIZ, ASSIGNMENT = "quiz", "assignment"
 # Positions in a course's "Checks" category (the bank cycles through QUESTION_TYPES).
@@ -50,13 +51,21 @@ class Bank:
 
 @dataclass
 class Run:
-    """One enrollment as the synthetic seed made it: `done` lessons of the course, in order."""
+    """One enrollment as the synthetic seed made it: `done` lessons of the course, in order;
+    `times`, when each of them was completed and, after them, when the lesson it stopped at
+    was tried (absent: the learner never opened it); the learner's skill at checks."""
 
     enrollment_id: int
     course_id: int
     user_id: int
     enrolled_at: datetime
     done: int
+    times: list[datetime]
+    skill: float
+
+
+# Shown orders of a question's options the synthetic attempts draw from.
+ORDER_VARIANTS = 24
 
 
 @dataclass
@@ -68,14 +77,32 @@ class _Quiz:
     draw: int
     essay_id: int
     questions: dict[int, tuple[Question, dict[str, Any]]] = field(default_factory=dict)
+    # Grading and option orders are pure: a data set of a million answers reuses them.
+    _graded: dict[tuple[int, str], Any] = field(default_factory=dict)
+    _orders: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+
+    def grade(self, qid: int, response: Any):
+        key = (qid, repr(response))
+        if key not in self._graded:
+            self._graded[key] = grade(self.questions[qid][0], response)
+        return self._graded[key]
+
+    def order(self, qid: int, variant: int) -> list[int]:
+        """One of the ORDER_VARIANTS shown orders of the question's options."""
+        key = (qid, variant)
+        if key not in self._orders:
+            q = self.questions[qid][0]
+            self._orders[key] = shuffled_order(q if self.settings.shuffle_choices else replace(q, shuffle_choices=False), variant)
+        return self._orders[key]
 
 
 # --- the lessons -------------------------------------------------------------------------------
 
 def lesson_rows(rng: random.Random, org_id: int, courses: list[dict], modules: list[tuple[int, int]], bank: dict[int, Bank],
-                now: datetime) -> list[dict]:
-    """Lesson rows to insert: per course, a quiz after its first module (half the courses a
-    second one after the second), and an assignment ending the last module."""
+                text_per_module: dict[int, int], now: datetime, end: datetime) -> list[dict]:
+    """Lesson rows to insert: per course, a quiz after its first module's text lessons (half
+    the courses a second one after the second), and an assignment ending the last module (due
+    in the last 90 days before `end`)."""
     by_course: dict[int, list[int]] = {}
     for module_id, course_id in modules:
         by_course.setdefault(course_id, []).append(module_id)
@@ -93,37 +120,33 @@ def lesson_rows(rng: random.Random, org_id: int, courses: list[dict], modules: l
                                   shuffle_questions=True, time_limit_minutes=30, grading_method=rng.choice(["highest", "last", "average"]),
                                   passing_percent=60.0)
             quizzes.append((1, "Check: module 2", second))
+        after = text_per_module[cid]
         for module, title, settings in quizzes:
-            rows.append(_lesson(org_id, cid, module_ids[module], title, QUIZ, settings.validate().to_content(), 15, now))
-        due = now - timedelta(days=rng.randrange(0, 90), hours=rng.randrange(24))
+            rows.append(_lesson(org_id, cid, module_ids[module], after, title, QUIZ, settings.validate().to_content(), 15, now))
+        due = end - timedelta(days=rng.randrange(0, 90), hours=rng.randrange(24))
         assignment = AssignmentSettings(
             instructions="Put the course into practice: write down the checklist you used this week and one thing you would change.",
             submission_type="text", max_points=100.0, due_at=due, late_penalty_percent=10.0, late_penalty_max_percent=50.0,
             passing_percent=50.0)
-        rows.append(_lesson(org_id, cid, module_ids[-1], "Assignment: put it into practice", ASSIGNMENT, assignment.validate().to_content(), 45, now))
+        # Last in the last module: after its text lessons and its quiz, when it has one.
+        position = after + sum(1 for module, _, _ in quizzes if module == len(module_ids) - 1)
+        rows.append(_lesson(org_id, cid, module_ids[-1], position, "Assignment: put it into practice", ASSIGNMENT,
+                            assignment.validate().to_content(), 45, now))
     return rows
 
 
-def _lesson(org_id: int, course_id: int, module_id: int, title: str, kind: str, content: dict, minutes: int, now: datetime) -> dict:
-    # After the module's five text lessons (positions 0-4).
-    return {"org_id": org_id, "course_id": course_id, "module_id": module_id, "position": 5, "title": title, "kind": kind,
+def _lesson(org_id: int, course_id: int, module_id: int, position: int, title: str, kind: str, content: dict, minutes: int,
+            now: datetime) -> dict:
+    return {"org_id": org_id, "course_id": course_id, "module_id": module_id, "position": position, "title": title, "kind": kind,
             "content": content, "required": True, "counts_for_completion": False, "estimated_minutes": minutes, "updated_at": now}
-
-
-def stops(kinds: list[str]) -> list[int]:
-    """Where runs of a course with these lessons (kinds, in order) may stop, as numbers of
-    lessons done: a third never really start, some stop halfway, some at a quiz or the
-    assignment they have not passed, a quarter finish."""
-    n = len(kinds)
-    graded = [i for i, kind in enumerate(kinds) if kind in (QUIZ, ASSIGNMENT)]
-    return [0, 0, 1, n // 2, *graded, n] if graded else [0, 0, 1, n // 2, n]
 
 
 # --- attempts, submissions, gradebook ----------------------------------------------------------
 
 def seed_results(session: Session, org_id: int, rng: random.Random, lessons: dict[int, list[int]], runs: list[Run],
-                 instructor_of: dict[int, int | None], batch: int, now: datetime) -> dict[str, int]:
-    """The attempts (with their answers), submissions and gradebook of the runs."""
+                 instructor_of: dict[int, int | None], now: datetime, events: list[tuple]) -> dict[str, int]:
+    """The attempts (with their answers), submissions and gradebook of the runs; the activity
+    events of the attempts and submissions handed in are added to `events`."""
     from lms_app.models import BankQuestion, Lesson
 
     all_ids = [lid for ids in lessons.values() for lid in ids]
@@ -157,16 +180,19 @@ def seed_results(session: Session, org_id: int, rng: random.Random, lessons: dic
     participation: dict[int, tuple[int, float]] = {}
     for run in runs:
         grader = instructor_of.get(run.course_id)
-        base = run.enrolled_at + timedelta(days=1)  # when the seed completes the run's lessons
-        for index, lid in enumerate(lessons[run.course_id]):
-            if lid not in graded_lessons or index > run.done:
+        for index, lid in enumerate(lessons[run.course_id][:len(run.times)]):
+            if lid not in graded_lessons:
                 continue
             passed = index < run.done
+            base = run.times[index]  # passed then, or tried in the day before
             if lid in quizzes:
                 made = _quiz_attempts(rng, quizzes[lid], run, passed, base, grader, now)
                 for row, rows in made:
                     attempts.append(row)
                     answers.append(rows)
+                    if row["submitted_at"] is not None:
+                        score = round(100 * row["fraction"], 1) if row["fraction"] is not None else None
+                        events.append((org_id, run.user_id, run.course_id, lid, "quiz_submitted", row["submitted_at"], score))
                 fraction = _quiz_grade(quizzes[lid].settings, [row for row, _ in made])
                 if fraction is not None:
                     results[(lid, run.enrollment_id)] = fraction
@@ -175,26 +201,19 @@ def seed_results(session: Session, org_id: int, rng: random.Random, lessons: dic
                 row = _submission(rng, settings, lid, run, passed, base, grader, now)
                 if row is not None:
                     submissions.append(row)
+                    events.append((org_id, run.user_id, run.course_id, lid, "assignment_submitted", row["submitted_at"], None))
                     if row["status"] == "released":
                         results[(lid, run.enrollment_id)] = max(0.0, row["points"] - row["penalty"]) / row["max_points"]
         if run.done and rng.random() < 0.7:
             participation[run.enrollment_id] = (run.course_id, float(rng.randrange(5, 11)))
 
-    n_answers = _insert_attempts(session, org_id, attempts, answers, batch)
+    n_answers = _insert_attempts(session, org_id, attempts, answers)
     for row in submissions:
         row["org_id"] = org_id
-    for chunk in _chunks(submissions, batch):
-        _insert(session, Submission, chunk)
-    counts = _gradebook(session, org_id, rng, lessons, graded_lessons, instructor_of, results, participation, batch, now)
+    bulk_insert(session, Submission, submissions)
+    counts = _gradebook(session, org_id, rng, lessons, graded_lessons, instructor_of, results, participation, now)
     session.flush()
     return {"quiz_attempts": len(attempts), "attempt_answers": n_answers, "submissions": len(submissions), **counts}
-
-
-def _insert(session: Session, model: type, rows: list[dict]) -> None:
-    """Core executemany of rows that all carry every column: the ORM's bulk insert leaves out
-    None values and splits the rows into one statement per pattern of them, which is slower."""
-    if rows:
-        session.execute(model.__table__.insert(), rows)
 
 
 def _chunks(rows: list, size: int):
@@ -202,20 +221,16 @@ def _chunks(rows: list, size: int):
         yield rows[start:start + size]
 
 
-def _skill(rng: random.Random) -> float:
-    # Skewed towards doing well: mean about 0.8.
-    return rng.betavariate(5, 1.3)
-
-
 def _quiz_attempts(rng: random.Random, quiz: _Quiz, run: Run, passed: bool, base: datetime, grader: int | None,
                    now: datetime) -> list[tuple[dict, list[dict]]]:
     """A run's attempts at one quiz: ending in a pass when the run is past the quiz, else what
     a learner stuck at it leaves behind (failed, in progress, waiting for a grader, nothing)."""
     allowed = quiz.settings.attempts_allowed or 99
-    skill = _skill(rng)
+    skill = run.skill
     plan: list[str] = []
     if passed:
-        if allowed > 1 and rng.random() < 0.25:
+        # A weak learner often needs a second try.
+        if allowed > 1 and rng.random() < (0.25 if skill > 0.6 else 0.6):
             plan.append("fail")
         plan.append("pass")
     else:
@@ -297,7 +312,7 @@ def _graded_answers(rng, quiz: _Quiz, ids: list[int], questions: list[Question],
         response = learner_response(rng, q, right)
         row = _answer(rng, qid, quiz, position, response, submitted)
         if not q.manual:
-            graded = grade(q, response)
+            graded = quiz.grade(qid, response)
             row.update(fraction=graded.fraction, points=graded.points)
             score += graded.points
             rows.append(row)
@@ -319,17 +334,11 @@ def _graded_answers(rng, quiz: _Quiz, ids: list[int], questions: list[Question],
 
 
 def _answer(rng: random.Random, qid: int, quiz: _Quiz, position: int, response: Any, at: datetime) -> dict:
-    q, spec = quiz.questions[qid]
+    spec = quiz.questions[qid][1]
     return {"attempt_id": None, "position": position, "bank_question_id": qid, "question_version": 1, "question": spec,
-            "order": shuffled_order(q if quiz.settings.shuffle_choices else _unshuffled(q), rng.randrange(2**31)),
+            "order": quiz.order(qid, rng.randrange(ORDER_VARIANTS)),
             "response": response, "fraction": None, "points": None, "graded_by_id": None, "graded_at": None, "feedback": "",
             "rubric": None, "updated_at": at}
-
-
-def _unshuffled(q: Question) -> Question:
-    from dataclasses import replace
-
-    return replace(q, shuffle_choices=False)
 
 
 def learner_response(rng: random.Random, q: Question, right: bool) -> Any:
@@ -383,22 +392,20 @@ def _quiz_grade(settings: QuizSettings, attempts: list[dict]) -> float | None:
     return sum(fractions) / len(fractions)
 
 
-def _insert_attempts(session: Session, org_id: int, attempts: list[dict], answers: list[list[dict]], batch: int) -> int:
+def _insert_attempts(session: Session, org_id: int, attempts: list[dict], answers: list[list[dict]]) -> int:
     """Insert the attempts, then their answers under the ids the attempts were given (they
     grow with the inserts, as for the other synthetic rows)."""
     last_before = session.exec(select(QuizAttempt.id).order_by(QuizAttempt.id.desc())).first() or 0
     for row in attempts:
         row["org_id"] = org_id
-    for chunk in _chunks(attempts, batch):
-        _insert(session, QuizAttempt, chunk)
+    bulk_insert(session, QuizAttempt, attempts)
     ids = session.exec(select(QuizAttempt.id).where(QuizAttempt.id > last_before).order_by(QuizAttempt.id)).all()
     flat = []
     for attempt_id, rows in zip(ids, answers):
         for row in rows:
             row["attempt_id"] = attempt_id
             flat.append(row)
-    for chunk in _chunks(flat, batch):
-        _insert(session, AttemptAnswer, chunk)
+    bulk_insert(session, AttemptAnswer, flat)
     return len(flat)
 
 
@@ -433,15 +440,14 @@ def _submission(rng: random.Random, settings: AssignmentSettings, lesson_id: int
 
 def _gradebook(session: Session, org_id: int, rng: random.Random, lessons: dict[int, list[int]], graded: dict[int, tuple[str, dict, str]],
                instructor_of: dict[int, int | None], results: dict[tuple[int, int], float], participation: dict[int, tuple[int, float]],
-               batch: int, now: datetime) -> dict[str, int]:
+               now: datetime) -> dict[str, int]:
     """Per course with quizzes: two weighted categories, an item per quiz and assignment plus a
     manual "Participation", and the entries of the released results."""
     courses = [cid for cid, ids in lessons.items() if any(lid in graded for lid in ids)]
     last_category = session.exec(select(GradeCategory.id).order_by(GradeCategory.id.desc())).first() or 0
-    _insert(session, GradeCategory, [{"org_id": org_id, "course_id": cid, "name": name, "weight": weight, "drop_lowest": 0,
-                                             "position": position}
-                                            for cid in courses for position, (name, weight) in enumerate((("Quizzes", 60.0), ("Coursework", 40.0)))]
-                    or [])
+    bulk_insert(session, GradeCategory, [{"org_id": org_id, "course_id": cid, "name": name, "weight": weight, "drop_lowest": 0,
+                                          "position": position}
+                                         for cid in courses for position, (name, weight) in enumerate((("Quizzes", 60.0), ("Coursework", 40.0)))])
     category = {(cid, name): cat_id for cat_id, cid, name in session.exec(
         select(GradeCategory.id, GradeCategory.course_id, GradeCategory.name).where(GradeCategory.id > last_category)).all()}
     items = []
@@ -456,8 +462,7 @@ def _gradebook(session: Session, org_id: int, rng: random.Random, lessons: dict[
                       "title": "Participation", "max_points": PARTICIPATION_POINTS, "extra_credit": False, "hidden": False,
                       "position": max(lessons[cid]) + 1, "created_at": now})
     last_item = session.exec(select(GradeItem.id).order_by(GradeItem.id.desc())).first() or 0
-    for chunk in _chunks(items, batch):
-        _insert(session, GradeItem, chunk)
+    bulk_insert(session, GradeItem, items)
     by_lesson, manual = {}, {}
     for item_id, cid, lid, max_pts in session.exec(select(GradeItem.id, GradeItem.course_id, GradeItem.lesson_id, GradeItem.max_points)
                                                    .where(GradeItem.id > last_item)).all():
@@ -480,8 +485,7 @@ def _gradebook(session: Session, org_id: int, rng: random.Random, lessons: dict[
             entry = _entry(org_id, manual[cid][0], enrollment_id, points, now)
             entry["updated_by_id"] = instructor_of.get(cid)
             entries.append(entry)
-    for chunk in _chunks(entries, batch):
-        _insert(session, GradeEntry, chunk)
+    bulk_insert(session, GradeEntry, entries)
     return {"grade_categories": len(category), "grade_items": len(items), "grade_entries": len(entries)}
 
 
