@@ -38,3 +38,16 @@ def ago(dt: datetime | None, *, never: str = "Never") -> str:
             n = int(seconds // size)
             return f"{n} {unit}{'s' if n != 1 else ''} ago"
     return "just now"
+
+
+def time_spent(seconds: float | None) -> str:
+    """Time spent for people: '45 s', '3 min', '2 h 05 min' ('0 min' for none, '—' unknown)."""
+    if seconds is None:
+        return "—"
+    seconds = int(round(seconds))
+    if seconds <= 0:
+        return "0 min"
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
