@@ -342,6 +342,9 @@ SENTENCES: dict[str, Callable[[_Ctx], str]] = {
                                    else f" ({_grade_points(c.after.get('points'))} of {_grade_points(c.after.get('max_points'))})" if "points" in c.after else ""),
     "grade.question_regraded": lambda c: (f"{c.who} regraded the question {c.target}: {_plural(_count(c, 'attempts'), 'attempt', 'attempts')} re-scored, "
                                           f"{c.after.get('up', 0)} up, {c.after.get('down', 0)} down, {c.after.get('unchanged', 0)} unchanged"),
+    # --- dashboards ---
+    "report.exported": lambda c: f"{c.who} exported the table “{c.val('report', c.target)}” ({_plural(_count(c, 'rows'), 'row', 'rows')}) as {c.val('format', 'CSV')}",
+    "course.learner_messaged": lambda c: f"{c.who} emailed {c.target} about {c.val('course', 'a course')}: “{c.val('subject', '')}”",
     # exports ("<thing>.exported" in general)
     "audit.exported": _exported,
 }
