@@ -23,7 +23,7 @@ def _layout(fig: go.Figure, *, x_title: str = "", y_title: str = "", legend: boo
     label_axis = dict(title=x_title if not horizontal else y_title, automargin=True)
     fig.update_layout(
         template=go.layout.Template(),
-        margin=dict(l=8, r=8, t=8, b=8),
+        margin=dict(l=8, r=8, t=40, b=8),  # room for the modebar (always shown on touch screens)
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
         font=dict(family="inherit", size=12),

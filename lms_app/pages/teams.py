@@ -1,51 +1,256 @@
-"""A manager's My teams."""
+"""A manager's My teams: the team dashboard, and one team member's record."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from lms_app.components.charts import chart_card, export_buttons, key_figure
 from lms_app.components.ui import WIDE_ONLY, empty_state, section
 from lms_app.page_registry import page
-from lms_app.state.teams import TeamsState
+from lms_app.state.teams import ACTIVITY_COLUMNS, COURSE_COLUMNS, PERIOD_OPTIONS, TeamPersonState, TeamsState
+
+# Columns only a tablet or a desktop has room for.
+MEDIUM_UP = ["none", "table-cell"]
 
 
-def _member_row(m: dict) -> rx.Component:
+def _select(options, value, on_change, label: str, id: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color_scheme="gray", as_="label", html_for=id),
+        rx.select.root(
+            rx.select.trigger(id=id, width="100%"),
+            rx.select.content(rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))),
+            value=value, on_change=on_change,
+        ),
+        spacing="1", width="100%", min_width="0",
+    )
+
+
+def _filters() -> rx.Component:
+    s = TeamsState
+    return rx.vstack(
+        rx.grid(
+            _select(s.unit_options, s.unit, s.set_unit, "Team", "team-unit"),
+            _select(s.course_options, s.course, s.set_course, "Course", "team-course"),
+            _select(PERIOD_OPTIONS, s.period, s.set_period, "Dates", "team-period"),
+            columns=rx.breakpoints(initial="1", sm="3"),
+            spacing="3",
+            width="100%",
+        ),
+        rx.cond(
+            s.custom_period,
+            rx.form(
+                rx.flex(
+                    rx.vstack(rx.text("From", size="1", color_scheme="gray"), rx.input(name="start", type="date", default_value=s.start_date, id="team-start"), spacing="1"),
+                    rx.vstack(rx.text("To", size="1", color_scheme="gray"), rx.input(name="end", type="date", default_value=s.end_date, id="team-end"), spacing="1"),
+                    rx.button("Show", type="submit", id="team-dates-apply"),
+                    gap="12px", align="end", wrap="wrap",
+                ),
+                on_submit=s.set_dates,
+            ),
+        ),
+        rx.text("Figures for: ", rx.text.strong(s.period_label), size="2", color_scheme="gray", id="team-range"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _figure(label: str, key: str, hint: str | rx.Var = "") -> rx.Component:
+    return rx.box(key_figure(label, TeamsState.key_figures[key], hint), id=f"figure-{key}", width="100%", min_width="0")
+
+
+def _key_figures() -> rx.Component:
+    f = TeamsState.key_figures
+    return rx.grid(
+        _figure("People", "people", "in the team chosen"),
+        _figure("Completion rate", "completion", f["completion_hint"]),
+        _figure("Average quiz score", "score", f["score_hint"]),
+        _figure("Time spent", "time", "in their courses, so far"),
+        _figure("Active people", "active", f["active_hint"]),
+        columns=rx.breakpoints(initial="2", md="3", lg="5"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _charts() -> rx.Component:
+    s = TeamsState
+    return rx.grid(
+        chart_card("Completion by course", s.course_figure, COURSE_COLUMNS, s.course_rows, empty=~s.has_enrollments,
+                   empty_text="Each course's completion rate appears here once someone in the team is enrolled in a course.",
+                   on_csv=s.export("courses", "csv"), on_xlsx=s.export("courses", "xlsx"), chart_id="team-courses",
+                   description="Completed enrollments out of those that count (active, completed, expired)."),
+        chart_card("Team activity", s.activity_figure, ACTIVITY_COLUMNS, s.activity_rows, empty=~s.has_activity,
+                   empty_text="Lessons completed and quizzes handed in appear here, day by day, as soon as someone in the team learns in this range.",
+                   on_csv=s.export("activity", "csv"), on_xlsx=s.export("activity", "xlsx"), chart_id="team-activity",
+                   description="Lessons completed and quizzes handed in (per week for long ranges)."),
+        # One chart per row: their tables need the width.
+        columns="1",
+        spacing="4",
+        width="100%",
+    )
+
+
+def _person_row(m: dict) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.vstack(rx.text(m["name"], weight="medium"), rx.text(m["email"], size="1", color_scheme="gray"), spacing="0")),
+        rx.table.cell(rx.vstack(rx.link(m["name"], href=m["href"], weight="medium"), rx.text(m["email"], size="1", color_scheme="gray"), spacing="0")),
         rx.table.cell(m["department"], display=WIDE_ONLY),
-        rx.table.cell(rx.tooltip(rx.text(m["last_login"]), content=m["last_login_full"]), display=WIDE_ONLY),
-        rx.table.cell(rx.cond(m["status"] == "Active", rx.badge("Active", color_scheme="green", variant="soft"), rx.badge("Deactivated", color_scheme="gray", variant="soft"))),
+        rx.table.cell(m["courses"], text_align="right", display=WIDE_ONLY),
+        rx.table.cell(m["completed"], text_align="right", display=WIDE_ONLY),
+        rx.table.cell(m["completion"], text_align="right"),
+        rx.table.cell(m["score"], text_align="right", display=MEDIUM_UP),
+        rx.table.cell(m["time"], text_align="right", white_space="nowrap", display=WIDE_ONLY),
+        rx.table.cell(rx.tooltip(rx.text(m["last"]), content=m["last_full"]), display=MEDIUM_UP),
+        class_name="team-person",
+    )
+
+
+def _people() -> rx.Component:
+    s = TeamsState
+
+    def head(text: str, display=None, right: bool = False) -> rx.Component:
+        return rx.table.column_header_cell(text, display=display, text_align="right" if right else "left", white_space="nowrap")
+
+    return section(
+        "People",
+        rx.flex(
+            rx.input(rx.input.slot(rx.icon("search", size=16)), placeholder="Search people", value=s.search, on_change=s.set_search,
+                     max_width="320px", width="100%"),
+            rx.spacer(),
+            rx.cond(s.members.length() > 0, export_buttons(s.export("people", "csv"), s.export("people", "xlsx"), "people")),
+            width="100%", gap="8px", wrap="wrap", align="center",
+        ),
+        rx.cond(
+            s.members.length() > 0,
+            rx.box(
+                rx.table.root(
+                    rx.table.header(rx.table.row(
+                        head("Person"), head("Department", WIDE_ONLY), head("Courses", WIDE_ONLY, True), head("Completed", WIDE_ONLY, True),
+                        head("Completion", right=True), head("Avg. score", MEDIUM_UP, True), head("Time spent", WIDE_ONLY, True),
+                        head("Last activity", MEDIUM_UP),
+                    )),
+                    rx.table.body(rx.foreach(s.visible_members, _person_row)),
+                    variant="surface",
+                    width="100%",
+                    id="team-people",
+                ),
+                overflow_x="auto",
+                width="100%",
+            ),
+            rx.text("The people of your groups and departments appear here, each with their courses, completion and last activity.",
+                    color_scheme="gray"),
+        ),
+    )
+
+
+def _team_badges() -> rx.Component:
+    return rx.flex(
+        rx.foreach(TeamsState.units, lambda u: rx.badge(u["name"], " · ", u["members"], " people", variant="soft",
+                                                        color_scheme=rx.cond(u["kind"] == "Group", "iris", "gray"), size="2")),
+        gap="8px", wrap="wrap",
     )
 
 
 @page("/teams", "My teams", permission="teams.view", on_load=TeamsState.load)
 def my_teams() -> rx.Component:
     return rx.vstack(
-        rx.box(rx.heading("My teams", size="7", id="landing-title"), rx.text("The groups and departments you manage, and the people in them.", color_scheme="gray"), margin_bottom="16px"),
+        rx.box(
+            rx.heading("My teams", size="7", id="landing-title"),
+            rx.text("How the groups and departments you manage are learning. The figures move as your team learns.", color_scheme="gray"),
+            margin_bottom="8px",
+        ),
         rx.cond(
             TeamsState.units.length() > 0,
-            rx.grid(
-                rx.foreach(TeamsState.units, lambda u: rx.card(rx.vstack(rx.badge(u["kind"], variant="soft"), rx.heading(u["name"], size="4"), rx.text(u["members"], " members", color_scheme="gray", size="2"), spacing="2"))),
-                columns=rx.breakpoints(initial="1", sm="2", md="3"),
+            rx.vstack(
+                _team_badges(),
+                _filters(),
+                _key_figures(),
+                _charts(),
                 spacing="4",
                 width="100%",
             ),
-            empty_state("users", "You do not manage a team yet", "When an administrator makes you the manager of a group or a department, its people appear here."),
+            rx.cond(
+                TeamsState.loaded,
+                empty_state("users", "You do not manage a team yet",
+                            "When an administrator makes you the manager of a group or a department, its people and their progress appear here."),
+            ),
+        ),
+        rx.cond(TeamsState.units.length() > 0, _people()),
+        width="100%",
+        spacing="4",
+    )
+
+
+# --- one team member's record -----------------------------------------------------------------------
+
+def _record_course(c: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.vstack(rx.text(c["title"], weight="medium"), rx.text(c["status"], size="1", color_scheme="gray"), spacing="0")),
+        rx.table.cell(c["progress"], text_align="right"),
+        rx.table.cell(c["grade"], text_align="right", display=MEDIUM_UP),
+        rx.table.cell(c["time"], text_align="right", white_space="nowrap", display=WIDE_ONLY),
+        rx.table.cell(c["last"], white_space="nowrap", display=WIDE_ONLY),
+        rx.table.cell(c["completed"], white_space="nowrap", display=MEDIUM_UP),
+    )
+
+
+def _record() -> rx.Component:
+    s = TeamPersonState
+    return rx.vstack(
+        rx.box(
+            rx.heading(s.name, size="7", id="person-name"),
+            rx.text(s.email, " · ", s.department, color_scheme="gray"),
         ),
         section(
-            "People",
-            rx.input(rx.input.slot(rx.icon("search", size=16)), placeholder="Search people", value=TeamsState.search, on_change=TeamsState.set_search, max_width="320px", width="100%"),
-            rx.box(
-                rx.table.root(
-                    rx.table.header(rx.table.row(rx.table.column_header_cell("Person"), rx.table.column_header_cell("Department", display=WIDE_ONLY), rx.table.column_header_cell("Last sign-in", display=WIDE_ONLY), rx.table.column_header_cell("Status"))),
-                    rx.table.body(rx.foreach(TeamsState.visible_members, _member_row)),
-                    variant="surface",
-                    width="100%",
+            "Courses",
+            rx.cond(
+                s.courses.length() > 0,
+                rx.box(
+                    rx.table.root(
+                        rx.table.header(rx.table.row(
+                            rx.table.column_header_cell("Course"), rx.table.column_header_cell("Progress", text_align="right"),
+                            rx.table.column_header_cell("Grade", text_align="right", display=MEDIUM_UP),
+                            rx.table.column_header_cell("Time spent", text_align="right", display=WIDE_ONLY),
+                            rx.table.column_header_cell("Last activity", display=WIDE_ONLY),
+                            rx.table.column_header_cell("Completed on", display=MEDIUM_UP),
+                        )),
+                        rx.table.body(rx.foreach(s.courses, _record_course)),
+                        variant="surface", width="100%", id="person-courses",
+                    ),
+                    overflow_x="auto", width="100%",
                 ),
-                overflow_x="auto",
-                width="100%",
+                rx.text("Not enrolled in any course yet: courses appear here with their progress once they are.", color_scheme="gray"),
             ),
-            rx.callout("Completion, scores, time spent and overdue training per person appear here once courses are running.", icon="info", variant="surface", width="100%"),
+        ),
+        section(
+            "Recent activity",
+            rx.cond(
+                s.events.length() > 0,
+                rx.card(rx.vstack(
+                    rx.foreach(s.events, lambda e: rx.flex(
+                        rx.tooltip(rx.text(e["ago"], size="2", color_scheme="gray", width=rx.breakpoints(initial="84px", sm="110px"),
+                                           flex_shrink="0"), content=e["when"]),
+                        rx.text(e["text"], size="2", min_width="0"),
+                        gap="12px", width="100%",
+                    )),
+                    spacing="2", width="100%", id="person-events",
+                ), width="100%"),
+                rx.text("Nothing yet: sign-ins, lessons and quizzes appear here as they happen.", color_scheme="gray"),
+            ),
+        ),
+        width="100%",
+        spacing="2",
+    )
+
+
+@page("/teams/people/[user_id]", "Team member", permission="teams.view", on_load=TeamPersonState.load)
+def team_person() -> rx.Component:
+    s = TeamPersonState
+    return rx.vstack(
+        rx.link(rx.hstack(rx.icon("arrow-left", size=16), rx.text("My teams"), spacing="1", align="center"), href="/teams", size="2"),
+        rx.cond(
+            s.found,
+            _record(),
+            rx.cond(s.message != "", rx.callout(s.message, icon="user-x", color_scheme="gray", variant="surface", width="100%", id="person-missing")),
         ),
         width="100%",
         spacing="4",

@@ -1,19 +1,65 @@
-"""A manager's My teams."""
+"""A manager's My teams: the team dashboard (live) and one team member's record."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+import plotly.graph_objects as go
 import reflex as rx
 from sqlmodel import Session
 
-from lms_app.services import profile, teams, timefmt
-from lms_app.services.permissions import Actor
+from lms_app import db, live
+from lms_app.analytics import figures
+from lms_app.services import analytics_team, profile, teams, timefmt
+from lms_app.services.analytics_team import TeamDashboard, TeamFilters
+from lms_app.services.errors import DomainError, Invalid, NotFound
+from lms_app.services.permissions import Actor, require
 from lms_app.state.base import ActorMixin, signed_in
+
+ALL = "all"  # a select's value for "no filter" (a select cannot hold an empty value)
+COURSE_COLUMNS = ["Course", "People", "Completed", "Completion rate", "Average score", "Time spent"]
+ACTIVITY_COLUMNS = ["When", "Lessons completed", "Quizzes submitted", "Active people"]
+PEOPLE_COLUMNS = ["Name", "Email", "Department", "Courses", "Completed", "Completion rate", "Average score", "Time spent", "Last activity"]
+TABLES = {"courses": ("Completion by course", COURSE_COLUMNS), "activity": ("Team activity", ACTIVITY_COLUMNS),
+          "people": ("Team people", PEOPLE_COLUMNS)}
+PERIOD_OPTIONS = [{"value": key, "label": label} for key, (label, _) in analytics_team.PERIODS.items()]
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}%"
+
+
+
+def short_day(day: date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def when(moment: datetime | None, tz: str) -> str:
+    return timefmt.show(moment, tz, never="—")
 
 
 class TeamsState(ActorMixin, rx.State):
     units: list[dict[str, str]] = []
-    members: list[dict[str, str]] = []
+    members: list[dict[str, str]] = []  # the people table's rows
     search: str = ""
+    loaded: bool = False
+    # Filters
+    unit: str = ALL
+    course: str = ALL
+    period: str = "30d"
+    start_date: str = ""
+    end_date: str = ""
+    unit_options: list[dict[str, str]] = []
+    course_options: list[dict[str, str]] = []
+    # Figures
+    period_label: str = ""
+    key_figures: dict[str, str] = {}
+    course_figure: go.Figure = go.Figure()
+    course_rows: list[list[str]] = []
+    activity_figure: go.Figure = go.Figure()
+    activity_rows: list[list[str]] = []
+    has_enrollments: bool = False
+    has_activity: bool = False
 
     @rx.var
     def visible_members(self) -> list[dict[str, str]]:
@@ -22,21 +68,183 @@ class TeamsState(ActorMixin, rx.State):
             return self.members
         return [m for m in self.members if q in m["name"].lower() or q in m["email"].lower() or q in m["department"].lower()]
 
+    @rx.var
+    def custom_period(self) -> bool:
+        return self.period == "custom"
+
     @rx.event
     def set_search(self, value: str):
         self.search = value[:100]
 
+    def _filters(self) -> TeamFilters:
+        def day(text: str) -> date | None:
+            try:
+                return date.fromisoformat(text) if text else None
+            except ValueError:
+                raise Invalid("Dates look like 2026-11-27.") from None
+
+        course = int(self.course) if self.course.isdigit() else None
+        unit = "" if self.unit == ALL else self.unit
+        if self.period != "custom":
+            return TeamFilters(unit=unit, course_id=course, period=self.period)
+        return TeamFilters(unit=unit, course_id=course, period="custom", start=day(self.start_date), end=day(self.end_date))
+
+    def _clear(self) -> None:
+        self.loaded, self.members, self.units, self.key_figures = False, [], [], {}
+        self.course_rows, self.activity_rows, self.has_enrollments, self.has_activity = [], [], False, False
+        self.course_figure, self.activity_figure = go.Figure(), go.Figure()
+
+    def _show(self, board: TeamDashboard, tz: str) -> None:
+        self.period_label = board.window.label
+        # "last 30 days" inside a sentence; a custom range keeps its month names.
+        words = board.window.label if board.window.label[0].isdigit() else board.window.label.lower()
+        self.key_figures = {
+            "people": str(board.people),
+            "completion": percent(board.completion_rate),
+            "completion_hint": f"{board.completed} of {board.enrollments} enrollment{'' if board.enrollments == 1 else 's'} completed",
+            "score": percent(board.average_score),
+            "score_hint": ("Quizzes handed in, " if board.average_score is not None else "No quiz handed in, ") + words,
+            "time": timefmt.time_spent(board.seconds),
+            "active": str(board.active_people),
+            "active_hint": f"of {board.people} with activity, {words}",
+        }
+        self.has_enrollments = bool(board.courses)
+        self.course_rows = [[c.title, str(c.people), str(c.completed), percent(c.completion_rate), percent(c.average_score), timefmt.time_spent(c.seconds)]
+                            for c in board.courses]
+        self.course_figure = figures.bars([c.title for c in board.courses], {"Completion rate": [c.completion_rate or 0 for c in board.courses]},
+                                          percent=True, horizontal=True)
+        label = (lambda d: f"Week of {short_day(d)}") if board.weekly else short_day
+        self.has_activity = any(p.lessons_completed or p.quizzes_submitted for p in board.activity)
+        self.activity_rows = [[label(p.start), str(p.lessons_completed), str(p.quizzes_submitted), str(p.active_people)] for p in board.activity]
+        self.activity_figure = figures.lines([p.start.isoformat() for p in board.activity],
+                                             {"Lessons completed": [p.lessons_completed for p in board.activity],
+                                              "Quizzes submitted": [p.quizzes_submitted for p in board.activity]},
+                                             x_title="Week" if board.weekly else "Day")
+        self.members = [
+            {"id": str(p.user_id), "name": p.name, "email": p.email, "department": p.department or "—", "courses": str(p.courses),
+             "completed": str(p.completed), "completion": percent(p.completion_rate), "score": percent(p.average_score),
+             "time": timefmt.time_spent(p.seconds), "last": timefmt.ago(p.last_activity, never="No activity yet"), "last_full": when(p.last_activity, tz),
+             "href": f"/teams/people/{p.user_id}"}
+            for p in board.persons
+        ]
+        self.loaded = True
+
+    def _refresh(self, session: Session, actor: Actor) -> None:
+        board = analytics_team.team_dashboard(session, actor, self._filters())
+        self._show(board, profile.get_profile(session, actor).timezone)
+
     @rx.event
     @signed_in
     def load(self, session: Session, actor: Actor):
-        viewer_tz = profile.get_profile(session, actor).timezone
-        self.units = [
-            {"kind": "Department" if u.kind == "department" else "Group", "name": u.name, "members": str(u.members)}
-            for u in teams.team_units(session, actor)
+        options = analytics_team.filter_options(session, actor)
+        self.units = [{"kind": "Department" if u.kind == "department" else "Group", "name": u.name, "members": str(u.members)}
+                      for u in teams.team_units(session, actor)]
+        self.unit_options = [{"value": ALL, "label": "Whole team"}] + [{"value": v, "label": label} for v, label in options.units]
+        self.course_options = [{"value": ALL, "label": "All courses"}] + [{"value": str(cid), "label": t} for cid, t in options.courses]
+        if self.unit not in {o["value"] for o in self.unit_options}:
+            self.unit = ALL
+        if self.course not in {o["value"] for o in self.course_options}:
+            self.course = ALL
+        self._refresh(session, actor)
+        live.watch(self.router.session.client_token, TeamsState, route_prefix="/teams", org_id=actor.org_id,
+                   user_ids=frozenset(teams.team_member_ids(session, actor.user_id)))
+
+    def _apply(self, session: Session, actor: Actor, **changes: str):
+        before = {name: getattr(self, name) for name in changes}
+        for name, value in changes.items():
+            setattr(self, name, value)
+        try:
+            self._refresh(session, actor)
+        except DomainError:
+            for name, value in before.items():  # the filter refused: the page keeps what it showed
+                setattr(self, name, value)
+            raise
+
+    @rx.event
+    @signed_in
+    def set_unit(self, session: Session, actor: Actor, value: str):
+        self._apply(session, actor, unit=str(value or ALL)[:40])
+
+    @rx.event
+    @signed_in
+    def set_course(self, session: Session, actor: Actor, value: str):
+        self._apply(session, actor, course=str(value or ALL)[:20])
+
+    @rx.event
+    @signed_in
+    def set_period(self, session: Session, actor: Actor, value: str):
+        value = str(value or "")[:20]
+        if value == "custom":
+            require(actor, "teams.view")
+            self.period = value  # the figures change once the dates are chosen
+            return
+        self._apply(session, actor, period=value)
+
+    @rx.event
+    @signed_in
+    def set_dates(self, session: Session, actor: Actor, form: dict):
+        self._apply(session, actor, period="custom", start_date=str(form.get("start", ""))[:10], end_date=str(form.get("end", ""))[:10])
+
+    @rx.event
+    @signed_in
+    def export(self, session: Session, actor: Actor, table: str, fmt: str):
+        if table not in TABLES:
+            raise Invalid("There is no such table.")
+        title, columns = TABLES[table]
+        if table == "people":
+            rows = [[m["name"], m["email"], m["department"], m["courses"], m["completed"], m["completion"], m["score"], m["time"], m["last_full"]]
+                    for m in self.visible_members]
+        else:
+            rows = self.course_rows if table == "courses" else self.activity_rows
+        content, filename, mime = analytics_team.export_table(session, actor, title, columns, rows, fmt)
+        return rx.download(data=content, filename=filename, mime_type=mime)
+
+    def _on_changes(self, changes: list[live.Change]) -> None:
+        """A team member did something: the figures follow (the cache re-reads only their rows)."""
+        with db.session_scope() as session:
+            actor = self._actor(session)
+            if actor is None or not actor.can("teams.view"):
+                self._clear()
+                return
+            try:
+                self._refresh(session, actor)
+            except DomainError:
+                self._clear()  # the unit chosen is no longer theirs
+
+
+class TeamPersonState(ActorMixin, rx.State):
+    """One team member's record (/teams/people/<user id>)."""
+
+    found: bool = False
+    message: str = ""
+    name: str = ""
+    email: str = ""
+    department: str = ""
+    courses: list[dict[str, str]] = []
+    events: list[dict[str, str]] = []
+
+    def _target(self) -> int:
+        part = (self.router.url.path or "").rstrip("/").split("/")[-1]
+        return int(part) if part.isdigit() else 0
+
+    @rx.event
+    @signed_in
+    def load(self, session: Session, actor: Actor):
+        self.found, self.message, self.courses, self.events = False, "", [], []
+        self.name = self.email = self.department = ""
+        try:
+            record = analytics_team.person_record(session, actor, self._target())
+        except NotFound as exc:
+            self.message = exc.message
+            return
+        tz = profile.get_profile(session, actor).timezone
+        self.name, self.email, self.department = record.name, record.email, record.department or "No department"
+        statuses = {"active": "In progress", "completed": "Completed", "expired": "Access ended"}
+        self.courses = [
+            {"title": c.title, "status": statuses.get(c.status, c.status.capitalize()), "progress": f"{c.percent}%",
+             "grade": "—" if c.grade is None else f"{c.grade:.0f}%" + (f" ({c.letter})" if c.letter else ""), "time": timefmt.time_spent(c.seconds),
+             "last": when(c.last_activity, tz), "completed": when(c.completed_at, tz)}
+            for c in record.courses
         ]
-        self.members = [
-            {"name": m.name, "email": m.email, "department": m.department or "—",
-             "last_login": timefmt.ago(m.last_login_at), "last_login_full": timefmt.show(m.last_login_at, viewer_tz),
-             "status": "Active" if m.is_active else "Deactivated"}
-            for m in teams.team_members(session, actor)
-        ]
+        self.events = [{"when": when(e.at, tz), "ago": timefmt.ago(e.at), "text": e.text} for e in record.events]
+        self.found = True

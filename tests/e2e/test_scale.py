@@ -115,7 +115,7 @@ def test_page_state_follows_the_browser_to_the_other_worker(new_context, lms_ser
     sign_in(page, "maya@example.com")
     search = page.get_by_placeholder("Search people")
     search.fill("Amara")
-    rows = page.locator("table tbody tr")
+    rows = page.locator("#team-people tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("amara@example.com")
     first = _socket_holder(lms_server.base_url, context)

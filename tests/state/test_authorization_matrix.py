@@ -53,6 +53,10 @@ PAGE_ROWS: dict[str, set[str]] = {
     "/learn": SIGNED_IN,
     "/teach": {INSTRUCTOR, ADMIN},
     "/teams": {MANAGER, ADMIN},
+    # --- dashboards: my teams (rows below) ---
+    "/teams/people/[user_id]": {MANAGER, ADMIN},
+    # --- dashboards: course analytics (rows below) ---
+    "/teach/courses/[course_id]/analytics": {INSTRUCTOR, ADMIN},
     "/admin": {ADMIN},
     "/profile": SIGNED_IN,
     "/admin/audit": {ADMIN},
@@ -109,6 +113,12 @@ ENROLL_CSV = "email\nsven@example.com\n"
 GRADES_CSV = "email,Participation\nleo@example.com,6\n"  # assessments: gradebook
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+
+
+def _risk_row(user_id: int):  # dashboards: course analytics
+    from lms_app.state.course_analytics import RiskView
+
+    return RiskView(str(user_id), "Leo", "leo@example.com", "2 days ago", ["No activity in the course for 14 days"])
 
 
 def in_group(ids: dict) -> dict:
@@ -171,7 +181,31 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     "SignInPagesState.load_invitation": HandlerRow(EVERYONE, "/invite/not-a-token"),
     "TeamsState.load": HandlerRow({MANAGER, ADMIN}, "/teams"),
     "TeamsState.set_search": HandlerRow(EVERYONE, "/teams", lambda ids: ("leo",), ui_only=True),
+    # --- dashboards: my teams (rows below) ---
+    "TeamsState.set_unit": HandlerRow({MANAGER, ADMIN}, "/teams", lambda ids: ("all",)),
+    "TeamsState.set_course": HandlerRow({MANAGER, ADMIN}, "/teams", lambda ids: (str(ids["course"]),)),
+    "TeamsState.set_period": HandlerRow({MANAGER, ADMIN}, "/teams", lambda ids: ("custom",)),
+    "TeamsState.set_dates": HandlerRow({MANAGER, ADMIN}, "/teams", lambda ids: ({"start": "2026-01-01", "end": "2026-03-31"},)),
+    "TeamsState.export": HandlerRow({MANAGER, ADMIN}, "/teams", lambda ids: ("courses", "csv")),
+    # Someone outside the manager's team reads "not in your team" (the admin manages no team).
+    "TeamPersonState.load": HandlerRow({MANAGER, ADMIN}, "/teams/people/{learner}"),
     "AdminOverviewState.load": HandlerRow({ADMIN}, "/admin"),
+    # --- dashboards: admin overview (rows below) ---
+    "AdminOverviewState.set_range": HandlerRow({ADMIN}, "/admin", lambda ids: ("7",)),
+    "AdminOverviewState.set_dates": HandlerRow({ADMIN}, "/admin", lambda ids: ({"from": "2026-01-01", "to": "2026-01-31"},)),
+    "AdminOverviewState.export": HandlerRow({ADMIN}, "/admin", lambda ids: ("logins", "csv")),
+    # --- dashboards: course analytics (rows below) ---
+    # The world's course is Irene's; admins manage every course. Leo is in the list of the
+    # page's learners at risk (as the page would have shown him) and gets the message.
+    **{f"CourseAnalyticsState.{name}": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/analytics", args)
+       for name, args in (("load", lambda ids: ()), ("pick_quiz", lambda ids: (str(ids["quiz"]),)),
+                          ("pick_assessment", lambda ids: (str(ids["quiz"]),)), ("export", lambda ids: ("funnel", "csv")))},
+    "CourseAnalyticsState.open_message": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/analytics", lambda ids: (str(ids["learner"]),),
+                                                    given=lambda ids: {"risk_rows": [_risk_row(ids["learner"])]}),
+    "CourseAnalyticsState.send_message": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/analytics",
+                                                    lambda ids: ({"subject": "Need a hand?", "body": "Shall we talk?"},),
+                                                    given=lambda ids: {"message_key": str(ids["learner"])}),
+    "CourseAnalyticsState.set_message_open": HandlerRow(EVERYONE, "/teach/courses/{course}/analytics", lambda ids: (True,), ui_only=True),
     "ProfileState.load": HandlerRow(SIGNED_IN, "/profile"),
     "ProfileState.save": HandlerRow(SIGNED_IN, "/profile", lambda ids: ({"name": "Renamed Person", "timezone": "UTC", "locale": "en"},)),
     "ProfileState.pick_timezone": HandlerRow(EVERYONE, "/profile", lambda ids: ("UTC",), ui_only=True),

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from lms_app.models import AuditEvent
-from lms_app.services import table_export
+from lms_app.services import audit_log, table_export
 from lms_app.services.errors import Invalid
 
 COLUMNS = ["Course", "Enrollments", "Completion"]
@@ -25,6 +25,7 @@ def test_csv_holds_the_rows_and_is_audited(demo, session, actor_of):
     assert content.splitlines() == ["Course,Enrollments,Completion", "Fire safety,12,0.75", "\"'=HYPERLINK(\"\"x\"\")\",3,0.0"]
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "report.exported")).one()
     assert event.after == {"report": "Most completed courses", "rows": 2, "format": "CSV"}
+    assert audit_log.sentence(event) == "Ada Admin exported the table “Most completed courses” (2 rows) as CSV"
 
 
 def test_excel_holds_the_rows_with_numbers_as_numbers(demo, session, actor_of):
