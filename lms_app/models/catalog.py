@@ -128,8 +128,9 @@ class Enrollment(SQLModel, table=True):
         ),
         Index("ix_enrollment_user_status", "user_id", "status"),
         Index("ix_enrollment_status_expires", "status", "expires_at"),
-        # Enrollments and completions over time (the admin overview).
-        Index("ix_enrollment_org_enrolled", "org_id", "enrolled_at"),
+        # Enrollments and completions over time, and the courses' completion rates, of the
+        # runs started in a range (the admin overview), read from the index alone.
+        Index("ix_enrollment_org_enrolled", "org_id", "enrolled_at", "course_id", "completed_at"),
         Index("ix_enrollment_org_completed", "org_id", "completed_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -149,7 +150,11 @@ class Enrollment(SQLModel, table=True):
 
 
 class LessonProgress(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("enrollment_id", "lesson_id"),)
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "lesson_id"),
+        # Time spent on lessons worked on in a range (time by department), from the index alone.
+        Index("ix_lessonprogress_seen_time", "last_seen_at", "enrollment_id", "seconds_spent"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     enrollment_id: int = fk("enrollment.id")
     lesson_id: int = fk("lesson.id")

@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlmodel import select
 
 from lms_app import db
-from lms_app.models import ActivityEvent, AuditEvent, Course, Department, Enrollment, Lesson, LessonProgress, Module, Organization, User
+from lms_app.models import (ActivityEvent, AuditEvent, Course, Department, Enrollment, Job, Lesson, LessonProgress, Module, Organization,
+                            OutgoingEmail, User)
+from lms_app.models.jobs import JOB_DEAD
 from lms_app.services import activity, analytics_org, audit, dashboard_cache, timefmt
 from lms_app.services.analytics_org import MIN_ENROLLMENTS_TO_RANK, OrgFilters
 from lms_app.services.errors import Invalid, PermissionDenied
@@ -194,6 +196,48 @@ def test_the_standing_figures(world, session):
     d = dashboard(world, session)
     assert d.accounts.failed_logins_7d == 2 and d.accounts.departments == 5
     assert d.accounts.active_users == 24 + len(PEOPLE)
+
+
+def test_every_standing_figure_counts_what_it_names(world, session):
+    with db.session_scope() as s:
+        org = world["org"]
+        s.add_all([User(org_id=org, email="gone@lab.example", name="Gone", is_active=False),
+                   User(org_id=org, email="new@lab.example", name="New", pending_approval=True),
+                   Job(kind="report"), Job(kind="report"), Job(kind="report", status=JOB_DEAD),
+                   OutgoingEmail(org_id=org, to_address="ann@lab.example", subject="Hello", body_text="Hi"),
+                   OutgoingEmail(org_id=org, to_address="bob@lab.example", subject="Hello", body_text="Hi", status="sent")])
+    a = dashboard(world, session).accounts
+    assert (a.active_users, a.inactive_users, a.pending_approvals) == (24 + len(PEOPLE), 1, 1)
+    assert (a.jobs_waiting, a.jobs_dead, a.emails_waiting) == (2, 1, 1)
+
+
+def test_a_warm_open_reads_only_the_standing_figures(world, session, engine):
+    dashboard(world, session)
+    statements = []
+
+    def seen(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        again = dashboard(world, session)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert again.active.today == 2
+    # The organization's zone, then every standing figure in one statement.
+    assert 1 <= len(statements) <= 2
+
+
+def test_days_around_the_autumn_change_of_time(world, session):
+    """On 27 October 2030 Paris goes back from UTC+2 to UTC+1 at 01:00 UTC: that day lasts
+    25 hours, and each moment falls on its own day in Paris."""
+    with db.session_scope() as s:
+        for name, at in (("ann", "2030-10-26T21:30"), ("bob", "2030-10-26T22:30"), ("cid", "2030-10-27T22:30"), ("dee", "2030-10-27T23:30")):
+            s.add(ActivityEvent(org_id=world["org"], user_id=world["people"][name], kind="login", at=utc(at)))
+    d = dashboard(world, session, OrgFilters(start=date(2030, 10, 26), end=date(2030, 10, 28)))
+    # 26 Oct 23:30 (Ann); 27 Oct 00:30 (Bob) and 23:30 (Cid, now UTC+1); 28 Oct 00:30 (Dee).
+    assert d.trends.daily_active == [(date(2030, 10, 26), 1), (date(2030, 10, 27), 2), (date(2030, 10, 28), 1)]
+    assert d.trends.logins == [(date(2030, 10, 26), 1, 0), (date(2030, 10, 27), 2, 0), (date(2030, 10, 28), 1, 0)]
 
 
 @pytest.mark.parametrize("email", ["maya@example.com", "irene@example.com", "leo@example.com"])
