@@ -253,8 +253,6 @@ def _postgres(tmp: Path, size: str) -> None:
         seconds, out = run_cli(env, "seed", "--synthetic", size)
         report(AREA, f"seed_synthetic_{size}_postgres", seconds, "s", note=f"python -m lms_app seed --synthetic {size} on a fresh PostgreSQL database (COPY)",
                output=out.splitlines()[-1] if out else "")
-        with psycopg.connect(server.set(database=name, drivername="postgresql").render_as_string(hide_password=False), autocommit=True) as conn:
-            conn.execute("ANALYZE")
         _measure(url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url, size, "postgres")
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as conn:

@@ -46,6 +46,8 @@ def _cmd_seed(args) -> int:
         with db.session_scope() as session:
             counts = seed.seed_synthetic(session, size, seed=args.seed, progress=say)
             say("committing")
+        say("statistics for the query planner")
+        db.refresh_statistics()
         print(f"synthetic {size}: {counts} in {time.perf_counter() - started:.1f} s")
     if args.catalog:
         with db.session_scope() as session:

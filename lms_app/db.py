@@ -61,3 +61,11 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def refresh_statistics() -> None:
+    """After a bulk load: fresh statistics for the query planner (PostgreSQL's autovacuum may be
+    off or late, and SQLite keeps none until asked), or the first queries get bad plans."""
+    engine = get_engine()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")

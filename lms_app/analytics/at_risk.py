@@ -94,12 +94,17 @@ def reasons(facts: LearnerFacts, now: datetime) -> list[Reason]:
     return found
 
 
+def assess(facts: LearnerFacts, now: datetime) -> AtRisk | None:
+    """The learner with the rules that hold now, or None when none does."""
+    found = reasons(facts, now)
+    return AtRisk(facts, tuple(found), _days(facts.last_activity_at or facts.enrolled_at, now)) if found else None
+
+
+def order(row: AtRisk) -> tuple:
+    """The list's order: most reasons first, then the longest idle, then by name."""
+    return (-len(row.reasons), -row.days_inactive, row.facts.name.lower(), row.facts.user_id)
+
+
 def at_risk(learners: list[LearnerFacts], now: datetime) -> list[AtRisk]:
-    """The learners at risk, most reasons first, then the longest idle, then by name."""
-    out = []
-    for facts in learners:
-        found = reasons(facts, now)
-        if found:
-            out.append(AtRisk(facts, tuple(found), _days(facts.last_activity_at or facts.enrolled_at, now)))
-    out.sort(key=lambda r: (-len(r.reasons), -r.days_inactive, r.facts.name.lower(), r.facts.user_id))
-    return out
+    """The learners at risk, in the list's order (`order`)."""
+    return sorted((row for row in (assess(facts, now) for facts in learners) if row is not None), key=order)

@@ -104,40 +104,73 @@ def _person_row(m: dict) -> rx.Component:
     )
 
 
+def _sort_header(text: str, column: str, display=None, right: bool = False) -> rx.Component:
+    """A column header that sorts the table by its column (again: the other way round)."""
+    s = TeamsState
+    arrow = rx.cond(s.people_sort == column, rx.cond(s.people_descending, rx.icon("arrow-down", size=14), rx.icon("arrow-up", size=14)))
+    return rx.table.column_header_cell(
+        rx.button(text, arrow, variant="ghost", size="1", color_scheme="gray", high_contrast=True, on_click=s.sort_people(column),
+                  aria_label=f"Sort by {text.lower()}", class_name="team-sort"),
+        display=display, text_align="right" if right else "left", white_space="nowrap",
+        aria_sort=rx.cond(s.people_sort == column, rx.cond(s.people_descending, "descending", "ascending"), "none"),
+    )
+
+
+def _people_pager() -> rx.Component:
+    s = TeamsState
+    return rx.hstack(
+        rx.text(s.people_range, size="2", color_scheme="gray", id="team-people-range"),
+        rx.spacer(),
+        rx.button(rx.icon("chevron-left", size=16), "Previous", variant="soft", size="2", disabled=s.people_page <= 1,
+                  on_click=s.go_to_people_page(s.people_page - 1), id="team-people-previous"),
+        rx.text("Page ", s.people_page, " of ", s.people_pages, size="2", color_scheme="gray", display=["none", "inline"]),
+        rx.button("Next", rx.icon("chevron-right", size=16), variant="soft", size="2", disabled=s.people_page >= s.people_pages,
+                  on_click=s.go_to_people_page(s.people_page + 1), id="team-people-next"),
+        align="center",
+        width="100%",
+        spacing="3",
+    )
+
+
 def _people() -> rx.Component:
     s = TeamsState
-
-    def head(text: str, display=None, right: bool = False) -> rx.Component:
-        return rx.table.column_header_cell(text, display=display, text_align="right" if right else "left", white_space="nowrap")
-
     return section(
         "People",
         rx.flex(
             rx.input(rx.input.slot(rx.icon("search", size=16)), placeholder="Search people", value=s.search, on_change=s.set_search,
-                     max_width="320px", width="100%"),
+                     max_width="320px", width="100%", id="team-people-search"),
             rx.spacer(),
             rx.cond(s.members.length() > 0, export_buttons(s.export("people", "csv"), s.export("people", "xlsx"), "people")),
             width="100%", gap="8px", wrap="wrap", align="center",
         ),
         rx.cond(
             s.members.length() > 0,
-            rx.box(
-                rx.table.root(
-                    rx.table.header(rx.table.row(
-                        head("Person"), head("Department", WIDE_ONLY), head("Courses", WIDE_ONLY, True), head("Completed", WIDE_ONLY, True),
-                        head("Completion", right=True), head("Avg. score", MEDIUM_UP, True), head("Time spent", WIDE_ONLY, True),
-                        head("Last activity", MEDIUM_UP),
-                    )),
-                    rx.table.body(rx.foreach(s.visible_members, _person_row)),
-                    variant="surface",
+            rx.vstack(
+                rx.box(
+                    rx.table.root(
+                        rx.table.header(rx.table.row(
+                            _sort_header("Person", "name"), _sort_header("Department", "department", WIDE_ONLY),
+                            _sort_header("Courses", "courses", WIDE_ONLY, True), _sort_header("Completed", "completed", WIDE_ONLY, True),
+                            _sort_header("Completion", "completion", right=True), _sort_header("Avg. score", "score", MEDIUM_UP, True),
+                            _sort_header("Time spent", "time", WIDE_ONLY, True), _sort_header("Last activity", "last", MEDIUM_UP),
+                        )),
+                        rx.table.body(rx.foreach(s.members, _person_row)),
+                        variant="surface",
+                        width="100%",
+                        id="team-people",
+                    ),
+                    overflow_x="auto",
                     width="100%",
-                    id="team-people",
                 ),
-                overflow_x="auto",
+                _people_pager(),
+                spacing="3",
                 width="100%",
             ),
-            rx.text("The people of your groups and departments appear here, each with their courses, completion and last activity.",
-                    color_scheme="gray"),
+            rx.text(
+                rx.cond(s.search.strip() != "", "Nobody in the team matches this search.",
+                        "The people of your groups and departments appear here, each with their courses, completion and last activity."),
+                color_scheme="gray",
+            ),
         ),
     )
 

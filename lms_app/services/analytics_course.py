@@ -2,19 +2,22 @@
 question behaves, who is at risk and why, and how scores and grades are spread.
 
 For the course's staff (instructors and assistants, who may read) and "courses.manage", the
-same check as the gradebook. Everything is aggregated in the database (counts, sums, window
-functions); Python shapes a few hundred numbers. The dashboard is made of three sections,
-each cached per course (dashboard_cache) and kept as it is when the changes that arrive do
-not touch it: the lessons' progress (any learning change in the course), the quiz items (a
-quiz handed in) and the scores and grades (a quiz or an assignment handed in); an edit of the
-course's outline starts them afresh. Grades that staff change (grading, overrides) show once
-the cache entry expires or a learner acts.
+same check as the gradebook. The database does the heavy reading (each run's rows, found
+through the indexes; the item analysis in counts, sums and window functions); Python sums a
+share per learner. The finished dashboard is cached per course (dashboard_cache): opening it
+again is a cache hit; a change in the course re-reads only the learners who acted (their
+share of the funnel, medians, scores, grades and their at-risk row replaces the old one) and,
+for a quiz handed in, the item analysis of the quizzes with new graded attempts; an edit of
+the course's outline starts afresh. The at-risk rules count days from when the entry was
+computed (it is computed again after dashboard_cache.MAX_AGE_SECONDS). Grades that staff
+change (grading, overrides) show once the entry expires or that learner acts.
 
 Definitions:
 - A course's learners are its active and completed runs (one learner counted once).
 - A learner reached a lesson once they opened it; finished it once it is done.
-- A lesson's median time is over the learners who spent time on it (seconds > 0), computed
-  by the database (row numbers in a window), not by loading the rows.
+- A lesson's median time is over the runs that spent time on it (seconds > 0): the middle
+  value, or the mean of the two middle ones (kept sorted, so a learner's change moves only
+  their own values).
 - A score distribution counts each learner's grade on a quiz or assignment (the gradebook's,
   overrides included) in 10 % bins; the grade distribution counts the course totals (the
   gradebook's rules) by letter.
@@ -22,19 +25,22 @@ Definitions:
 
 from __future__ import annotations
 
+import bisect
 import html
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+import itertools
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import String, and_, case, cast, distinct, func
+from sqlalchemy import String, and_, case, cast, func
 from sqlmodel import Session, select
 
-from lms_app import live, settings
+from lms_app import db, live, settings
 from lms_app.analytics import at_risk as risk
 from lms_app.analytics import item_analysis as items
 from lms_app.models import (
-    AttemptAnswer, Course, Enrollment, GradeEntry, GradeItem, Lesson, LessonProgress, Module, QuizAttempt, User, utcnow,
+    AttemptAnswer, Course, Enrollment, GradeEntry, Lesson, LessonProgress, Module, QuizAttempt, User, utcnow,
 )
 from lms_app.services import audit, courses, dashboard_cache, gradebook, progress, table_export, timefmt
 from lms_app.services.email import queue_email
@@ -104,20 +110,98 @@ class CourseDashboard:
     computed_at: datetime = field(default_factory=utcnow)
 
 
-# --- sections -------------------------------------------------------------------------------
+# --- what the cache keeps: each learner's share of the figures -----------------------------------
 
-@dataclass(frozen=True)
-class _Progress:
-    learners: int
-    funnel: list[FunnelStep]
-    facts: list[risk.LearnerFacts]  # active runs (totals filled in from the grades section)
+@dataclass(frozen=True, slots=True)
+class _Share:
+    """One learner's part in the course's figures, over their runs that count: what a change
+    by this learner replaces (the other learners' parts stay)."""
+
+    reached: tuple[int, ...]  # lessons opened, in any run (each once)
+    finished: tuple[int, ...]  # lessons done, in any run (each once)
+    seconds: tuple[tuple[int, int], ...]  # (lesson, seconds) of each run's lesson with time spent
+    scores: tuple[tuple[int, int], ...]  # (grade item, 10 % bin) of each run's graded quiz or assignment
+    letter: str | None  # the current run's letter on the scale (None: not graded yet)
+    active: bool  # an active run of an active user: counted in `active`, read by the at-risk rules
+    risk: tuple[tuple, LearnerRisk] | None  # (its place in the list, the row) when at risk
 
 
-@dataclass(frozen=True)
-class _Grades:
-    scores: list[ScoreDistribution]
-    grades: list[tuple[str, int]]
-    totals: dict[int, float]  # enrollment id -> course total so far
+def _place(row: tuple[tuple, LearnerRisk]) -> tuple:
+    return row[0]
+
+
+@dataclass
+class _Course:
+    """A course's dashboard as cached: the finished board, each learner's share, their sums,
+    and what a patch needs to read a learner again (outline, gradebook structure)."""
+
+    course_id: int
+    title: str
+    lessons: list[tuple[int, str, str]]  # (id, title, kind) in outline order
+    counted: frozenset[int]
+    expected_days: int
+    book: gradebook.Book
+    as_of: datetime  # the at-risk rules' "now" (the entry is computed again after MAX_AGE_SECONDS)
+    shares: dict[int, _Share] = field(default_factory=dict)
+    active: int = 0
+    reached: Counter = field(default_factory=Counter)
+    finished: Counter = field(default_factory=Counter)
+    seconds: dict[int, list[int]] = field(default_factory=dict)  # lesson -> seconds, sorted (medians)
+    scores: Counter = field(default_factory=Counter)  # (grade item, bin) -> runs
+    letters: Counter = field(default_factory=Counter)
+    flagged: list[tuple[tuple, LearnerRisk]] = field(default_factory=list)  # in the list's order
+    quiz_marks: dict[int, tuple[int, int]] = field(default_factory=dict)  # quiz -> (graded attempts, last id)
+    quizzes: list[QuizItems] = field(default_factory=list)
+    board: CourseDashboard | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fill(self, shares: dict[int, _Share]) -> None:
+        """The sums over every learner (the first computation)."""
+        chain = itertools.chain.from_iterable
+        self.shares = dict(shares)
+        self.active = sum(s.active for s in shares.values())
+        self.reached = Counter(chain(s.reached for s in shares.values()))
+        self.finished = Counter(chain(s.finished for s in shares.values()))
+        self.seconds = {}
+        for lesson, spent in chain(s.seconds for s in shares.values()):
+            self.seconds.setdefault(lesson, []).append(spent)
+        for values in self.seconds.values():
+            values.sort()
+        self.scores = Counter(chain(s.scores for s in shares.values()))
+        self.letters = Counter(s.letter for s in shares.values() if s.letter is not None)
+        self.flagged = sorted((s.risk for s in shares.values() if s.risk is not None), key=_place)
+
+    def replace(self, shares: dict[int, _Share], user_ids) -> None:
+        """These learners' new shares (none: no longer a learner) in place of their old ones."""
+        for user_id in user_ids:
+            old, new = self.shares.pop(user_id, None), shares.get(user_id)
+            for share, sign in ((old, -1), (new, 1)):
+                if share is not None:
+                    self._add(share, sign)
+            if new is not None:
+                self.shares[user_id] = new
+
+    def _add(self, share: _Share, sign: int) -> None:
+        self.active += sign * share.active
+        for lesson in share.reached:
+            self.reached[lesson] += sign
+        for lesson in share.finished:
+            self.finished[lesson] += sign
+        for lesson, spent in share.seconds:
+            values = self.seconds.setdefault(lesson, [])
+            if sign > 0:
+                bisect.insort(values, spent)
+            else:
+                del values[bisect.bisect_left(values, spent)]
+        for key in share.scores:
+            self.scores[key] += sign
+        if share.letter is not None:
+            self.letters[share.letter] += sign
+        if share.risk is not None:
+            if sign > 0:
+                bisect.insort(self.flagged, share.risk, key=_place)
+            else:
+                del self.flagged[bisect.bisect_left(self.flagged, share.risk[0], key=_place)]
 
 
 def _lessons(session: Session, course_id: int) -> list[Lesson]:
@@ -127,70 +211,125 @@ def _lessons(session: Session, course_id: int) -> list[Lesson]:
     ).all())
 
 
-def _runs(course_id: int):
-    return and_(Enrollment.course_id == course_id, Enrollment.status.in_(RUN_STATUSES))
+def _bin(ratio: float | None) -> int:
+    """The 10 % bin of a ratio (0-9; 100 % and above in the last; no ratio in the first)."""
+    return next((b for b in range(SCORE_BINS - 1, 0, -1) if ratio is not None and ratio >= b / SCORE_BINS), 0)
 
 
-def _progress(session: Session, course: Course, lessons: list[Lesson]) -> _Progress:
-    conn = session.connection()
-    reached = case((LessonProgress.status != "not_started", Enrollment.user_id))
-    finished = case((LessonProgress.status == "done", Enrollment.user_id))
-    counts = {lid: (r, f) for lid, r, f in conn.execute(
-        select(LessonProgress.lesson_id, func.count(distinct(reached)), func.count(distinct(finished)))
-        .join(Enrollment, Enrollment.id == LessonProgress.enrollment_id)
-        .where(_runs(course.id)).group_by(LessonProgress.lesson_id))}
-    # The median from row numbers: the middle row (odd count) or the two middle rows (even).
-    spent = (select(LessonProgress.lesson_id.label("lesson_id"), LessonProgress.seconds_spent.label("seconds"),
-                    func.row_number().over(partition_by=LessonProgress.lesson_id, order_by=LessonProgress.seconds_spent).label("rn"),
-                    func.count().over(partition_by=LessonProgress.lesson_id).label("n"))
-             .join(Enrollment, Enrollment.id == LessonProgress.enrollment_id)
-             .where(_runs(course.id), LessonProgress.seconds_spent > 0)).subquery()
-    medians = dict(conn.execute(
-        select(spent.c.lesson_id, func.avg(spent.c.seconds))
-        .where((spent.c.rn == (spent.c.n + 1) // 2) | (spent.c.rn == (spent.c.n + 2) // 2))
-        .group_by(spent.c.lesson_id)).all())
-    funnel = [FunnelStep(le.id, le.title, le.kind, *counts.get(le.id, (0, 0)),
-                         float(medians[le.id]) if medians.get(le.id) is not None else None) for le in lessons]
-    learners = conn.execute(select(func.count(distinct(Enrollment.user_id))).where(_runs(course.id))).scalar_one()
+def _median(values: list[int] | None) -> float | None:
+    if not values:
+        return None
+    n = len(values)
+    return (values[(n - 1) // 2] + values[n // 2]) / 2
 
-    counted = {le.id for le in progress.counted_lessons(course, lessons)}
-    done = dict(conn.execute(
-        select(LessonProgress.enrollment_id, func.count())
-        .join(Enrollment, Enrollment.id == LessonProgress.enrollment_id)
-        .where(Enrollment.course_id == course.id, Enrollment.status == "active", LessonProgress.status == "done",
-               LessonProgress.lesson_id.in_(sorted(counted) or [0]))
-        .group_by(LessonProgress.enrollment_id)).all())
-    # Quizzes failed and not passed yet, per run: one row per run and quiz.
-    titles = {le.id: le.title for le in lessons}
-    failed: dict[int, list[tuple[str, int]]] = {}
-    for enrollment_id, lesson_id, fails, passes in conn.execute(
+
+def _read_shares(conn, c: _Course, user_ids: list[int] | None = None) -> dict[int, _Share]:
+    """The shares of the course's learners (or of `user_ids` only), from their runs' rows: the
+    same reading for the first computation and for a patch, so both give the same figures."""
+    scope = [Enrollment.course_id == c.course_id, Enrollment.status.in_(RUN_STATUSES)]
+    if user_ids is not None:
+        # Their runs found through the learner's index (the course's would read every run of it).
+        scope = [Enrollment.course_id == c.course_id, Enrollment.id.in_(
+            select(Enrollment.id).where(Enrollment.user_id.in_(user_ids), Enrollment.status.in_(RUN_STATUSES)))]
+    runs: dict[int, tuple] = {}
+    for row in conn.execute(
+            select(Enrollment.id, Enrollment.user_id, Enrollment.status, Enrollment.enrolled_at, Enrollment.last_activity_at,
+                   User.name, User.email, User.is_active).join(User, User.id == Enrollment.user_id).where(*scope)):
+        runs[row[0]] = row
+    outline = [lesson_id for lesson_id, _, _ in c.lessons] or [0]  # leads the database to the course's rows
+    reached, finished, seconds = defaultdict(set), defaultdict(set), defaultdict(list)
+    done: Counter = Counter()
+    for eid, lesson_id, status, spent in conn.execute(
+            select(LessonProgress.enrollment_id, LessonProgress.lesson_id, LessonProgress.status, LessonProgress.seconds_spent)
+            .join(Enrollment, Enrollment.id == LessonProgress.enrollment_id)
+            .where(*scope, LessonProgress.lesson_id.in_(outline),
+                   (LessonProgress.status != "not_started") | (LessonProgress.seconds_spent > 0))):
+        if eid not in runs:  # a run that began between the two reads: the next change brings it
+            continue
+        user_id = runs[eid][1]
+        if status != "not_started":
+            reached[user_id].add(lesson_id)
+        if status == "done":
+            finished[user_id].add(lesson_id)
+            done[eid] += lesson_id in c.counted
+        if spent > 0:
+            seconds[user_id].append((lesson_id, spent))
+    # Quizzes failed and not passed yet, per active run. "Graded" is tested in the sums, not in
+    # WHERE: there it would lead the database through every graded attempt of every course.
+    titles = {lesson_id: title for lesson_id, title, _ in c.lessons}
+    failed: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    graded = QuizAttempt.status == "graded"
+    for eid, lesson_id, fails, passes in conn.execute(
             select(QuizAttempt.enrollment_id, QuizAttempt.lesson_id,
-                   func.sum(case((QuizAttempt.passed.is_(False), 1), else_=0)), func.sum(case((QuizAttempt.passed.is_(True), 1), else_=0)))
+                   func.sum(case((and_(graded, QuizAttempt.passed.is_(False)), 1), else_=0)),
+                   func.sum(case((and_(graded, QuizAttempt.passed.is_(True)), 1), else_=0)))
             .join(Enrollment, Enrollment.id == QuizAttempt.enrollment_id)
-            .where(Enrollment.course_id == course.id, Enrollment.status == "active", QuizAttempt.status == "graded")
+            .where(*scope, Enrollment.status == "active", QuizAttempt.lesson_id.in_(outline))
             .group_by(QuizAttempt.enrollment_id, QuizAttempt.lesson_id)
             .order_by(QuizAttempt.enrollment_id, QuizAttempt.lesson_id)):
         if not passes and fails:
-            failed.setdefault(enrollment_id, []).append((titles.get(lesson_id, "a quiz"), int(fails)))
-    expected_days = course.access_days or risk.EXPECTED_DAYS
-    facts = [
-        risk.LearnerFacts(eid, uid, name, email, enrolled_at, last_at, int(done.get(eid, 0)), len(counted), expected_days,
-                          None, tuple(failed.get(eid, ())))
-        for eid, uid, name, email, enrolled_at, last_at in conn.execute(
-            select(Enrollment.id, User.id, User.name, User.email, Enrollment.enrolled_at, Enrollment.last_activity_at)
-            .join(User, User.id == Enrollment.user_id)
-            .where(Enrollment.course_id == course.id, Enrollment.status == "active", User.is_active)
-            .order_by(Enrollment.id))
-    ]
-    return _Progress(int(learners), funnel, facts)
+            failed[eid].append((titles.get(lesson_id, "a quiz"), int(fails)))
+    # Grades: each run's effective points (overrides first) per gradebook item.
+    cells: dict[int, dict[int, float]] = defaultdict(dict)
+    if c.book.items:
+        effective = func.coalesce(GradeEntry.override_points, GradeEntry.points)
+        for eid, item_id, value in conn.execute(
+                select(GradeEntry.enrollment_id, GradeEntry.item_id, effective)
+                .join(Enrollment, Enrollment.id == GradeEntry.enrollment_id)
+                .where(*scope, GradeEntry.item_id.in_([i.id for i in c.book.items]), effective.is_not(None))):
+            cells[eid][item_id] = float(value)
+    graded_items = {i.id: i.max_points for i in c.book.items if i.lesson_id is not None}
+    scale = {letter for letter, _ in c.book.scale}
+
+    by_user: dict[int, list[int]] = defaultdict(list)
+    for eid, row in runs.items():
+        by_user[row[1]].append(eid)
+    shares = {}
+    counted, no_cells, totals = len(c.counted), {}, {}
+    for user_id, eids in by_user.items():
+        # The course total is the current run's: the active one, else the latest.
+        current = eids[0] if len(eids) == 1 else max(eids, key=lambda e: (runs[e][2] == "active", runs[e][3], e))
+        total = None
+        if current in cells:
+            # Learners with the same grades have the same total: the rules run once for them.
+            grades = tuple(sorted(cells[current].items()))
+            total = totals.get(grades) or totals.setdefault(grades, c.book.total(cells[current]))
+        percent = None if total is None else total.percent
+        scores = tuple((item_id, _bin(value / graded_items[item_id] if graded_items[item_id] else None))
+                       for eid in eids for item_id, value in cells.get(eid, no_cells).items() if item_id in graded_items)
+        risk_row, active = None, False
+        for eid in eids:
+            _, _, status, enrolled_at, last_at, name, email, is_active = runs[eid]
+            if status != "active" or not is_active:
+                continue
+            active = True
+            facts = risk.LearnerFacts(eid, user_id, name, email, enrolled_at, last_at, done[eid], counted, c.expected_days,
+                                      percent if eid == current else None, tuple(failed.get(eid, ())))
+            found = risk.assess(facts, c.as_of)
+            if found is not None:
+                risk_row = (risk.order(found), LearnerRisk(user_id, name, email, last_at, tuple(x.text for x in found.reasons),
+                                                           tuple(x.code for x in found.reasons)))
+        shares[user_id] = _Share(tuple(reached.get(user_id, ())), tuple(finished.get(user_id, ())),
+                                 tuple(seconds.get(user_id, ())), scores,
+                                 total.letter if percent is not None and total.letter in scale else None, active, risk_row)
+    return shares
 
 
-def _quiz_items(session: Session, course: Course, lessons: list[Lesson]) -> list[QuizItems]:
-    quizzes = [le for le in lessons if le.kind == "quiz"]
+def _quiz_marks(conn, quiz_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Each quiz's graded attempts: how many, and the last one's id (a new one changes it)."""
+    if not quiz_ids:
+        return {}
+    return {lesson_id: (int(n), int(last)) for lesson_id, n, last in conn.execute(
+        select(QuizAttempt.lesson_id, func.count(), func.max(QuizAttempt.id))
+        .where(QuizAttempt.lesson_id.in_(quiz_ids), QuizAttempt.status == "graded", QuizAttempt.fraction.is_not(None))
+        .group_by(QuizAttempt.lesson_id))}
+
+
+def _quiz_items(conn, quizzes: list[tuple[int, str]], marks: dict[int, tuple[int, int]]) -> list[QuizItems]:
+    """The item analysis of `quizzes` ((id, title)), each on its own graded attempts."""
     if not quizzes:
         return []
-    conn = session.connection()
-    graded = and_(QuizAttempt.lesson_id.in_([q.id for q in quizzes]), QuizAttempt.status == "graded", QuizAttempt.fraction.is_not(None))
+    graded = and_(QuizAttempt.lesson_id.in_([q for q, _ in quizzes]), QuizAttempt.status == "graded", QuizAttempt.fraction.is_not(None))
     # Each graded attempt's rank within its quiz, by score (ties: the earlier attempt first).
     ranked = (select(QuizAttempt.id.label("attempt_id"), QuizAttempt.lesson_id.label("lesson_id"),
                      func.row_number().over(partition_by=QuizAttempt.lesson_id,
@@ -202,21 +341,22 @@ def _quiz_items(session: Session, course: Course, lessons: list[Lesson]) -> list
     answered = and_(AttemptAnswer.fraction.is_not(None), AttemptAnswer.bank_question_id.is_not(None))
     rows = conn.execute(
         select(ranked.c.lesson_id, AttemptAnswer.bank_question_id, band, func.count(), func.sum(AttemptAnswer.fraction),
-               func.sum(case((AttemptAnswer.fraction >= 0.999999, 1), else_=0)), func.min(AttemptAnswer.position))
+               func.sum(case((AttemptAnswer.fraction >= 0.999999, 1), else_=0)), func.min(AttemptAnswer.position),
+               func.max(AttemptAnswer.id))
         .join(AttemptAnswer, AttemptAnswer.attempt_id == ranked.c.attempt_id).where(answered)
         .group_by(ranked.c.lesson_id, AttemptAnswer.bank_question_id, band)
         .order_by(ranked.c.lesson_id, AttemptAnswer.bank_question_id, band)).all()
-    attempts = dict(conn.execute(select(QuizAttempt.lesson_id, func.count()).where(graded).group_by(QuizAttempt.lesson_id)).all())
+    attempts = {q: marks.get(q, (0, 0))[0] for q, _ in quizzes}
     if not rows:
-        return [QuizItems(q.id, q.title, int(attempts.get(q.id, 0)), []) for q in quizzes]
-    question_ids = sorted({r[1] for r in rows})
-    # The question as last given (its snapshot names the options the responses point at).
-    latest = select(func.max(AttemptAnswer.id)).join(QuizAttempt, QuizAttempt.id == AttemptAnswer.attempt_id).where(
-        graded, AttemptAnswer.bank_question_id.in_(question_ids)).group_by(AttemptAnswer.bank_question_id)
-    snapshots = {qid: spec for qid, spec in conn.execute(
-        select(AttemptAnswer.bank_question_id, AttemptAnswer.question).where(AttemptAnswer.id.in_(latest)))}
+        return [QuizItems(q, title, attempts[q], []) for q, title in quizzes]
+    # The question as last given in the quiz (its snapshot names the options the responses point at).
+    latest: dict[tuple[int, int], int] = {}
+    for lesson_id, qid, *_, last in rows:
+        latest[(lesson_id, qid)] = max(latest.get((lesson_id, qid), last), last)
+    given = dict(conn.execute(select(AttemptAnswer.id, AttemptAnswer.question).where(AttemptAnswer.id.in_(sorted(set(latest.values()))))).all())
+    snapshots = {key: given.get(answer_id) for key, answer_id in latest.items()}
     # Wrong answers to choice questions, by response (a handful of distinct values each).
-    choice_ids = [qid for qid, spec in snapshots.items() if (spec or {}).get("type") in items.CHOICE_TYPES]
+    choice_ids = sorted({qid for (_, qid), spec in snapshots.items() if (spec or {}).get("type") in items.CHOICE_TYPES})
     wrong: dict[tuple[int, int], list[tuple[str, int]]] = {}
     if choice_ids:
         response = cast(AttemptAnswer.response, String).label("response")
@@ -232,8 +372,8 @@ def _quiz_items(session: Session, course: Course, lessons: list[Lesson]) -> list
 
     tallies: dict[tuple[int, int], items.QuestionTally] = {}
     first_position: dict[tuple[int, int], int] = {}
-    for lesson_id, qid, group, count, credit, full, position in rows:
-        spec = snapshots.get(qid) or {}
+    for lesson_id, qid, group, count, credit, full, position, _ in rows:
+        spec = snapshots.get((lesson_id, qid)) or {}
         tally = tallies.get((lesson_id, qid))
         if tally is None:
             tally = tallies[(lesson_id, qid)] = items.QuestionTally(
@@ -248,102 +388,77 @@ def _quiz_items(session: Session, course: Course, lessons: list[Lesson]) -> list
             tally.lower_answered, tally.lower_credit = int(count), float(credit or 0)
         first_position[(lesson_id, qid)] = min(first_position.get((lesson_id, qid), position), position)
     out = []
-    for quiz in quizzes:
-        keys = sorted((key for key in tallies if key[0] == quiz.id), key=lambda key: (first_position[key], key[1]))
-        out.append(QuizItems(quiz.id, quiz.title, int(attempts.get(quiz.id, 0)), [items.analyse(tallies[key]) for key in keys]))
+    for quiz, title in quizzes:
+        keys = sorted((key for key in tallies if key[0] == quiz), key=lambda key: (first_position[key], key[1]))
+        out.append(QuizItems(quiz, title, attempts[quiz], [items.analyse(tallies[key]) for key in keys]))
     return out
-
-
-def _bin(ratio) -> case:
-    """The 10 % bin of a ratio (0-9; 100 % and above in the last), without FLOOR (SQLite)."""
-    return case(*[(ratio >= (b / SCORE_BINS), b) for b in range(SCORE_BINS - 1, 0, -1)], else_=0)
-
-
-def _grades(session: Session, actor: Actor, course: Course) -> _Grades:
-    conn = session.connection()
-    book = gradebook.book(session, actor, course.id)
-    by_lesson = {i.lesson_id: i for i in book.items if i.lesson_id is not None}
-    effective = func.coalesce(GradeEntry.override_points, GradeEntry.points)
-    per_item: dict[int, list[int]] = {}
-    if by_lesson:
-        bin_ = _bin(effective / func.nullif(GradeItem.max_points, 0)).label("bin")
-        for item_id, b, count in conn.execute(
-                select(GradeEntry.item_id, bin_, func.count())
-                .join(Enrollment, Enrollment.id == GradeEntry.enrollment_id).join(GradeItem, GradeItem.id == GradeEntry.item_id)
-                .where(_runs(course.id), GradeEntry.item_id.in_([i.id for i in by_lesson.values()]), effective.is_not(None))
-                .group_by(GradeEntry.item_id, bin_).order_by(GradeEntry.item_id, bin_)):
-            per_item.setdefault(item_id, [0] * SCORE_BINS)[int(b)] += int(count)
-    scores = [ScoreDistribution(i.lesson_id, i.title, i.kind, tuple(per_item.get(i.id, [0] * SCORE_BINS))) for i in by_lesson.values()]
-
-    # Course totals need the gradebook's rules (weights, drops): each current run's effective
-    # points, one query, then the rules in Python.
-    cells: dict[int, dict[int, float]] = {}
-    current: dict[int, tuple[bool, datetime, int]] = {}
-    for eid, uid, status, enrolled_at in conn.execute(
-            select(Enrollment.id, Enrollment.user_id, Enrollment.status, Enrollment.enrolled_at).where(_runs(course.id))):
-        rank = (status == "active", enrolled_at, eid)
-        if uid not in current or rank > current[uid]:
-            current[uid] = rank
-    runs = {rank[2] for rank in current.values()}
-    if book.items:
-        for eid, item_id, value in conn.execute(
-                select(GradeEntry.enrollment_id, GradeEntry.item_id, effective)
-                .join(Enrollment, Enrollment.id == GradeEntry.enrollment_id)
-                .where(_runs(course.id), GradeEntry.item_id.in_([i.id for i in book.items]), effective.is_not(None))):
-            if eid in runs:
-                cells.setdefault(eid, {})[item_id] = float(value)
-    letters = {letter: 0 for letter, _ in book.scale}
-    totals: dict[int, float] = {}
-    for eid in runs:
-        total = book.total(cells.get(eid, {})) if eid in cells else None
-        if total is None or total.percent is None:
-            continue
-        totals[eid] = total.percent
-        if total.letter in letters:
-            letters[total.letter] += 1
-    grades = [*letters.items(), (NOT_GRADED, len(runs) - sum(letters.values()))]
-    return _Grades(scores, grades, totals)
 
 
 # --- the dashboard -----------------------------------------------------------------------------
 
-def _keep_unless(course_id: int, kinds: set[str] | None) -> Callable:
-    """A cache patch: the section stays as it is unless a change in this course of one of
-    `kinds` (None: any kind) arrived; then it is computed again."""
-    def patch(value, changes: list[live.Change]):
-        touched = any(c.course_id == course_id and (kinds is None or c.kind in kinds) for c in changes)
-        return None if touched else value
+def _finish(c: _Course) -> CourseDashboard:
+    """The board from the sums (a few hundred numbers and the at-risk list's order)."""
+    funnel = [FunnelStep(lesson_id, title, kind, c.reached[lesson_id], c.finished[lesson_id], _median(c.seconds.get(lesson_id)))
+              for lesson_id, title, kind in c.lessons]
+    scores = [ScoreDistribution(i.lesson_id, i.title, i.kind, tuple(c.scores[(i.id, b)] for b in range(SCORE_BINS)))
+              for i in c.book.items if i.lesson_id is not None]
+    letters = [(letter, c.letters[letter]) for letter, _ in c.book.scale]
+    grades = [*letters, (NOT_GRADED, len(c.shares) - sum(n for _, n in letters))]
+    return CourseDashboard(c.course_id, c.title, len(c.shares), c.active, funnel, c.quizzes, scores, grades,
+                           [row for _, row in c.flagged], utcnow())
 
-    return patch
+
+def _compute(session: Session, actor: Actor, course: Course) -> _Course:
+    lessons = _lessons(session, course.id)
+    book = gradebook.book(session, actor, course.id)
+    c = _Course(course.id, course.title, [(le.id, le.title, le.kind) for le in lessons],
+                frozenset(le.id for le in progress.counted_lessons(course, lessons)), course.access_days or risk.EXPECTED_DAYS, book,
+                utcnow())
+    conn = session.connection()
+    c.fill(_read_shares(conn, c))
+    quizzes = [(lesson_id, title) for lesson_id, title, kind in c.lessons if kind == "quiz"]
+    c.quiz_marks = _quiz_marks(conn, [q for q, _ in quizzes])
+    c.quizzes = _quiz_items(conn, quizzes, c.quiz_marks)
+    c.board = _finish(c)
+    return c
+
+
+def _patch(c: _Course, changes: list[live.Change]) -> _Course:
+    """Re-read the learners who acted in the course (their share of every figure) and, when a
+    quiz was handed in, the item analysis of the quizzes with new graded attempts; the rest
+    stays. Runs on a later read than the one that computed the entry: its own session."""
+    mine = [change for change in changes if change.course_id == c.course_id]
+    if not mine:
+        return c
+    user_ids = sorted({change.user_id for change in mine})
+    with c.lock:
+        # Everything is read first: a failed read leaves the entry as it was.
+        with db.session_scope() as session:
+            conn = session.connection()
+            shares = _read_shares(conn, c, user_ids)
+            marks, fresh = c.quiz_marks, {}
+            if any(change.kind == "quiz_submitted" for change in mine):
+                quizzes = [(lesson_id, title) for lesson_id, title, kind in c.lessons if kind == "quiz"]
+                marks = _quiz_marks(conn, [q for q, _ in quizzes])
+                stale = [(q, title) for q, title in quizzes if marks.get(q) != c.quiz_marks.get(q)]
+                fresh = {q.lesson_id: q for q in _quiz_items(conn, stale, marks)}
+        c.replace(shares, user_ids)
+        if fresh:
+            c.quizzes = [fresh.get(q.lesson_id, q) for q in c.quizzes]
+        c.quiz_marks = marks
+        c.board = _finish(c)
+    return c
 
 
 def course_dashboard(session: Session, actor: Actor, course_id: int) -> CourseDashboard:
     """The course's analytics for its staff: funnel, quiz items, at-risk learners, score and
     grade distributions."""
     course = courses.staffed_course(session, actor, course_id)
-    lessons: list[Lesson] | None = None
-
-    def outline() -> list[Lesson]:
-        nonlocal lessons
-        if lessons is None:
-            lessons = _lessons(session, course.id)
-        return lessons
-
     # The course's last edit is in the key: a changed outline (lessons added, moved, renamed)
     # announces no learning change but must not show the old lessons.
-    key = ("course-analytics", course.id, course.updated_at)
-    learning = dashboard_cache.cached((*key, "progress"), course.org_id, lambda: _progress(session, course, outline()),
-                                      patch=_keep_unless(course.id, None))
-    quizzes = dashboard_cache.cached((*key, "items"), course.org_id, lambda: _quiz_items(session, course, outline()),
-                                     patch=_keep_unless(course.id, {"quiz_submitted"}))
-    grades = dashboard_cache.cached((*key, "grades"), course.org_id, lambda: _grades(session, actor, course),
-                                    patch=_keep_unless(course.id, {"quiz_submitted", "assignment_submitted"}))
-    now = utcnow()
-    facts = [replace(f, total_percent=grades.totals.get(f.enrollment_id)) for f in learning.facts]
-    flagged = [LearnerRisk(r.facts.user_id, r.facts.name, r.facts.email, r.facts.last_activity_at,
-                           tuple(x.text for x in r.reasons), tuple(x.code for x in r.reasons)) for r in risk.at_risk(facts, now)]
-    return CourseDashboard(course.id, course.title, learning.learners, len(learning.facts), learning.funnel, quizzes, grades.scores,
-                           grades.grades, flagged, now)
+    cached = dashboard_cache.cached(("course-analytics", course.id, course.updated_at), course.org_id,
+                                    lambda: _compute(session, actor, course), patch=_patch)
+    return cached.board
 
 
 # --- messaging a learner -------------------------------------------------------------------------

@@ -20,10 +20,11 @@ What the figures mean:
 - Activity over time: lessons completed and quizzes submitted per day (UTC days), per week
   (from Monday) when the range is longer than a month.
 
-How it is computed: three SQL aggregates over the scope, grouped per person and course, per
-person and day, and per person (see `TeamFacts`), cached per manager and filters; a change by
-a team member re-reads only that person's rows (`_patch`), and the course and person figures
-are summed again from those small frames in pandas.
+How it is computed: SQL aggregates over the scope, grouped per person and course, per person
+and day, and per person (see `TeamFacts`), cached per manager and filters; a change by a team
+member re-reads only that person's rows (`_patch`), and the course and person figures are
+summed again from those small frames in pandas, once per version of the facts. The people
+table is searched, sorted and paged here, so that a page of it is all the browser receives.
 """
 
 from __future__ import annotations
@@ -168,6 +169,9 @@ class TeamFacts:
     by_day: pd.DataFrame
     people: pd.DataFrame
     titles: dict[int, str] = field(default_factory=dict)
+    # The figures and the people frame shaped from these facts, kept until a patch replaces them:
+    # a warm open, or another page of the people table, only slices.
+    shaped: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 def _day_column(session: Session, column):
@@ -181,12 +185,17 @@ def _frame(rows, columns: list[str]) -> pd.DataFrame:
 
 def _read_facts(session: Session, user_ids: list[int], filters: TeamFilters, window: Window) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     conn = session.connection()
-    by_course, seconds, scores, by_day, people, last = [], [], [], [], [], []
+    by_course, scores, by_day, people = [], [], [], []
     completed_by_end = Enrollment.status == "completed"
     if window.end is not None:
         completed_by_end = completed_by_end & (Enrollment.completed_at < window.end)
     completed_in_range = completed_by_end if window.start is None else completed_by_end & (Enrollment.completed_at >= window.start)
     day = _day_column(session, ActivityEvent.at)
+    # Correlated lookups through the (enrollment_id) and (user_id, at) indexes: a few rows each,
+    # where PostgreSQL would otherwise hash-join or aggregate a scan of the whole table.
+    seconds = (select(func.sum(LessonProgress.seconds_spent)).where(LessonProgress.enrollment_id == Enrollment.id)
+               .correlate(Enrollment).scalar_subquery())
+    last_at = select(func.max(ActivityEvent.at)).where(ActivityEvent.user_id == User.id).correlate(User).scalar_subquery()
     for batch in in_batches(user_ids, _BATCH):
         counted = [Enrollment.user_id.in_(batch), Enrollment.status.in_(COUNTED_STATUSES)]
         events = [ActivityEvent.user_id.in_(batch)]
@@ -200,11 +209,8 @@ def _read_facts(session: Session, user_ids: list[int], filters: TeamFilters, win
             events.append(ActivityEvent.at >= window.start)
         by_course += conn.execute(
             select(Enrollment.user_id, Enrollment.course_id, func.count(Enrollment.id),
-                   func.sum(case((completed_by_end, 1), else_=0)), func.sum(case((completed_in_range, 1), else_=0)))
-            .where(*counted).group_by(Enrollment.user_id, Enrollment.course_id)).all()
-        seconds += conn.execute(
-            select(Enrollment.user_id, Enrollment.course_id, func.sum(LessonProgress.seconds_spent))
-            .join(Enrollment, Enrollment.id == LessonProgress.enrollment_id)
+                   func.sum(case((completed_by_end, 1), else_=0)), func.sum(case((completed_in_range, 1), else_=0)),
+                   func.sum(seconds))
             .where(*counted).group_by(Enrollment.user_id, Enrollment.course_id)).all()
         scores += conn.execute(
             select(ActivityEvent.user_id, ActivityEvent.course_id, func.sum(ActivityEvent.score), func.count(ActivityEvent.score))
@@ -215,20 +221,21 @@ def _read_facts(session: Session, user_ids: list[int], filters: TeamFilters, win
                    func.sum(case((ActivityEvent.kind == "quiz_submitted", 1), else_=0)), func.count(ActivityEvent.id))
             .where(*events).group_by(ActivityEvent.user_id, day)).all()
         people += conn.execute(
-            select(User.id, User.name, User.email, func.coalesce(Department.name, ""))
+            select(User.id, User.name, User.email, func.coalesce(Department.name, ""), last_at)
             .join(Department, Department.id == User.department_id, isouter=True).where(User.id.in_(batch))).all()
-        last += conn.execute(select(ActivityEvent.user_id, func.max(ActivityEvent.at)).where(ActivityEvent.user_id.in_(batch))
-                             .group_by(ActivityEvent.user_id)).all()
     keys = ["user_id", "course_id"]
-    facts = _frame(by_course, [*keys, "enrollments", "completed", "completed_in_range"])
-    facts = facts.merge(_frame(seconds, [*keys, "seconds"]), on=keys, how="left")
+    facts = _frame(by_course, [*keys, "enrollments", "completed", "completed_in_range", "seconds"])
     facts = facts.merge(_frame(scores, [*keys, "quiz_sum", "quiz_count"]), on=keys, how="outer").fillna(0)
-    facts = facts[PERSON_COURSE_COLUMNS].astype({c: "int64" for c in PERSON_COURSE_COLUMNS if c != "quiz_sum"}).astype({"quiz_sum": "float64"})
+    facts = facts[PERSON_COURSE_COLUMNS].astype({c: "float64" if c == "quiz_sum" else "int64" for c in PERSON_COURSE_COLUMNS})
     days = _frame(by_day, PERSON_DAY_COLUMNS)
-    days["day"] = pd.to_datetime(days["day"]).dt.date
-    persons = _frame(people, PERSON_COLUMNS[:4]).merge(_frame(last, ["user_id", "last_at"]), on="user_id", how="left")
+    days["day"] = pd.to_datetime(days["day"], format="ISO8601").dt.date
+    persons = _frame(people, PERSON_COLUMNS)
     # SQLite gives naive text back through a bare MAX(): it is UTC.
-    persons["last_at"] = pd.to_datetime(persons["last_at"], utc=True)
+    persons["last_at"] = pd.to_datetime(persons["last_at"], utc=True, format="ISO8601")
+    # The people table's search and sort keys, made once per person (a patch: for those it re-reads).
+    persons["name_key"] = persons["name"].str.lower()
+    persons["department_key"] = persons["department"].str.lower().replace("", None)  # nobody's department sorts last
+    persons["searched"] = (persons["name"] + "\n" + persons["email"] + "\n" + persons["department"]).str.lower()
     return facts, days, persons
 
 
@@ -292,6 +299,31 @@ class PersonRow:
     last_activity: datetime | None
 
 
+# The people table's sort keys -> the column of the people frame (see `_people_frame`).
+PEOPLE_SORTS = {"name": "name_key", "department": "department_key", "courses": "enrolled", "completed": "completed",
+                "completion": "rate", "score": "score", "time": "seconds", "last": "last_at"}
+PEOPLE_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class PeopleQuery:
+    """One page of the people table: searched (name, email, department) and sorted over the whole scope."""
+
+    search: str = ""
+    sort: str = "name"  # a key of PEOPLE_SORTS
+    descending: bool = False
+    page: int = 1  # from 1; past the last page: the last page
+    per_page: int | None = PEOPLE_PER_PAGE  # None: every row (the export)
+
+
+@dataclass
+class PeoplePage:
+    rows: list[PersonRow]
+    matching: int  # people the search matches (all of the scope without a search)
+    page: int
+    pages: int
+
+
 @dataclass
 class ActivityPoint:
     start: date  # the day, or the Monday of the week
@@ -312,7 +344,7 @@ class TeamDashboard:
     seconds: int
     active_people: int
     courses: list[CourseRow]
-    persons: list[PersonRow]
+    people_page: PeoplePage
     activity: list[ActivityPoint]
     weekly: bool
 
@@ -345,45 +377,79 @@ def _activity(by_day: pd.DataFrame, window: Window, today: date) -> tuple[list[A
     return points, weekly
 
 
-def _shape(facts: TeamFacts, window: Window, today: date, *, one_course: bool) -> TeamDashboard:
-    f = facts.by_course
-    # One row per person and course: a row with enrollments is one person in the course.
-    f = f.assign(enrolled=(f["enrollments"] > 0).astype(int))
-    per_course = f.groupby("course_id")[["enrolled", "enrollments", "completed", "seconds", "quiz_sum", "quiz_count"]].sum()
-    courses = [CourseRow(int(cid), facts.titles.get(int(cid), "A removed course"), int(r.enrolled), int(r.enrollments), int(r.completed),
-                         _rate(r.completed, r.enrollments), _mean(r.quiz_sum, r.quiz_count), int(r.seconds))
-               for cid, r in per_course.iterrows() if r.enrollments > 0 or r.quiz_count > 0]
-    courses.sort(key=lambda c: (c.title.lower(), c.course_id))
+_SUMMED = ["enrolled", "enrollments", "completed", "seconds", "quiz_sum", "quiz_count"]
 
-    per_person = f.groupby("user_id")[["enrolled", "enrollments", "completed", "seconds", "quiz_sum", "quiz_count"]].sum()
-    persons = []
-    for p in facts.people.itertuples(index=False):
-        r = per_person.loc[p.user_id] if p.user_id in per_person.index else None
-        last = None if pd.isna(p.last_at) else p.last_at.to_pydatetime()
-        if r is None:
-            persons.append(PersonRow(int(p.user_id), p.name, p.email, p.department, 0, 0, 0, None, None, 0, last))
-        else:
-            persons.append(PersonRow(int(p.user_id), p.name, p.email, p.department, int(r.enrolled), int(r.enrollments), int(r.completed),
-                                     _rate(r.completed, r.enrollments), _mean(r.quiz_sum, r.quiz_count), int(r.seconds), last))
+
+def _with_enrolled(by_course: pd.DataFrame) -> pd.DataFrame:
+    # One row per person and course: a row with enrollments is one person in the course.
+    return by_course.assign(enrolled=(by_course["enrollments"] > 0).astype(int))
+
+
+def _people_frame(facts: TeamFacts, *, one_course: bool) -> pd.DataFrame:
+    """One row per person in scope with their sums, and the keys the table sorts on."""
+    per_person = _with_enrolled(facts.by_course).groupby("user_id")[_SUMMED].sum()
+    frame = facts.people.merge(per_person, left_on="user_id", right_index=True, how="left")
+    frame[_SUMMED] = frame[_SUMMED].fillna(0)
     if one_course:  # the people taking it
-        persons = [p for p in persons if p.courses]
-    persons.sort(key=lambda p: (p.name.lower(), p.user_id))
+        frame = frame[frame["enrolled"] > 0]
+    frame = frame.assign(
+        rate=(frame["completed"] / frame["enrollments"]).where(frame["enrollments"] > 0),
+        score=(frame["quiz_sum"] / frame["quiz_count"]).where(frame["quiz_count"] > 0),
+    )
+    return frame
+
+
+def _person_row(p: dict) -> PersonRow:
+    last = None if pd.isna(p["last_at"]) else p["last_at"].to_pydatetime()
+    return PersonRow(int(p["user_id"]), p["name"], p["email"], p["department"], int(p["enrolled"]), int(p["enrollments"]), int(p["completed"]),
+                     _rate(p["completed"], p["enrollments"]), _mean(p["quiz_sum"], p["quiz_count"]), int(p["seconds"]), last)
+
+
+def _people_page(frame: pd.DataFrame, query: PeopleQuery) -> PeoplePage:
+    if query.sort not in PEOPLE_SORTS:
+        raise Invalid("The people table cannot be sorted that way.")
+    needle = query.search.strip().lower()
+    if needle:
+        frame = frame[frame["searched"].str.contains(needle, regex=False)]
+    # Ties (and empty values, last either way) in name order.
+    frame = frame.sort_values([PEOPLE_SORTS[query.sort], "name_key", "user_id"], ascending=[not query.descending, True, True],
+                              na_position="last", kind="stable")
+    matching = len(frame)
+    if query.per_page is None:
+        return PeoplePage([_person_row(p) for p in frame.to_dict("records")], matching, 1, 1)
+    pages = max(1, -(-matching // query.per_page))
+    page = min(max(1, int(query.page)), pages)
+    shown = frame.iloc[(page - 1) * query.per_page: page * query.per_page]
+    return PeoplePage([_person_row(p) for p in shown.to_dict("records")], matching, page, pages)
+
+
+def _shape(facts: TeamFacts, window: Window, today: date, *, one_course: bool) -> tuple[TeamDashboard, pd.DataFrame]:
+    """The figures (without a people page) and the people frame; shaped once per facts and day."""
+    key = (window, today, one_course)
+    if key in facts.shaped:
+        return facts.shaped[key]
+    f = _with_enrolled(facts.by_course)
+    per_course = f.groupby("course_id")[_SUMMED].sum()
+    courses = [CourseRow(int(r.Index), facts.titles.get(int(r.Index), "A removed course"), int(r.enrolled), int(r.enrollments), int(r.completed),
+                         _rate(r.completed, r.enrollments), _mean(r.quiz_sum, r.quiz_count), int(r.seconds))
+               for r in per_course.itertuples() if r.enrollments > 0 or r.quiz_count > 0]
+    courses.sort(key=lambda c: (c.title.lower(), c.course_id))
+    people = _people_frame(facts, one_course=one_course)
 
     activity, weekly = _activity(facts.by_day, window, today)
     enrollments, completed = int(f["enrollments"].sum()), int(f["completed"].sum())
-    return TeamDashboard(
-        window=window, people=len(persons), enrollments=enrollments, completed=completed,
+    board = TeamDashboard(
+        window=window, people=len(people), enrollments=enrollments, completed=completed,
         completed_in_range=int(f["completed_in_range"].sum()), completion_rate=_rate(completed, enrollments),
         average_score=_mean(f["quiz_sum"].sum(), f["quiz_count"].sum()), seconds=int(f["seconds"].sum()),
         active_people=int(facts.by_day.loc[facts.by_day["events"] > 0, "user_id"].nunique()),
-        courses=courses, persons=persons, activity=activity, weekly=weekly,
+        courses=courses, people_page=PeoplePage([], 0, 1, 1), activity=activity, weekly=weekly,
     )
+    facts.shaped[key] = board, people
+    return board, people
 
 
-def team_dashboard(session: Session, actor: Actor, filters: TeamFilters = TeamFilters()) -> TeamDashboard:
-    """The manager's team figures under the filters (see the module's docstring for what each
-    figure means). Cached per manager, scope and filters; brought up to date by the changes of
-    the team members only."""
+def _facts(session: Session, actor: Actor, filters: TeamFilters) -> tuple[TeamFacts, Window, date]:
     require(actor, "teams.view")
     today = utcnow().date()
     window = window_of(filters, today)
@@ -393,7 +459,23 @@ def team_dashboard(session: Session, actor: Actor, filters: TeamFilters = TeamFi
         key, actor.org_id, lambda: _compute(session, scope, filters, window),
         patch=lambda value, changes: _patch(value, filters, window, changes),
     )
-    return _shape(facts, window, today, one_course=filters.course_id is not None)
+    return facts, window, today
+
+
+def team_dashboard(session: Session, actor: Actor, filters: TeamFilters = TeamFilters(), people: PeopleQuery = PeopleQuery()) -> TeamDashboard:
+    """The manager's team figures under the filters (see the module's docstring for what each
+    figure means), with one page of the people table. Cached per manager, scope and filters;
+    brought up to date by the changes of the team members only."""
+    facts, window, today = _facts(session, actor, filters)
+    board, frame = _shape(facts, window, today, one_course=filters.course_id is not None)
+    return replace(board, people_page=_people_page(frame, people))
+
+
+def team_people(session: Session, actor: Actor, filters: TeamFilters = TeamFilters(), people: PeopleQuery = PeopleQuery()) -> PeoplePage:
+    """One page of the people table alone (another page, another sort, a search), from the same cache."""
+    facts, window, today = _facts(session, actor, filters)
+    _, frame = _shape(facts, window, today, one_course=filters.course_id is not None)
+    return _people_page(frame, people)
 
 
 def export_table(session: Session, actor: Actor, title: str, columns: list[str], rows: list[list], fmt: str) -> tuple[str | bytes, str, str]:

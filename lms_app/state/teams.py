@@ -11,7 +11,7 @@ from sqlmodel import Session
 from lms_app import db, live
 from lms_app.analytics import figures
 from lms_app.services import analytics_team, profile, teams, timefmt
-from lms_app.services.analytics_team import TeamDashboard, TeamFilters
+from lms_app.services.analytics_team import PeoplePage, PeopleQuery, PersonRow, TeamDashboard, TeamFilters
 from lms_app.services.errors import DomainError, Invalid, NotFound
 from lms_app.services.permissions import Actor, require
 from lms_app.state.base import ActorMixin, signed_in
@@ -20,6 +20,7 @@ ALL = "all"  # a select's value for "no filter" (a select cannot hold an empty v
 COURSE_COLUMNS = ["Course", "People", "Completed", "Completion rate", "Average score", "Time spent"]
 ACTIVITY_COLUMNS = ["When", "Lessons completed", "Quizzes submitted", "Active people"]
 PEOPLE_COLUMNS = ["Name", "Email", "Department", "Courses", "Completed", "Completion rate", "Average score", "Time spent", "Last activity"]
+PEOPLE_EXPORT_KEYS = ["name", "email", "department", "courses", "completed", "completion", "score", "time", "last_full"]  # member_row's, in that order
 TABLES = {"courses": ("Completion by course", COURSE_COLUMNS), "activity": ("Team activity", ACTIVITY_COLUMNS),
           "people": ("Team people", PEOPLE_COLUMNS)}
 PERIOD_OPTIONS = [{"value": key, "label": label} for key, (label, _) in analytics_team.PERIODS.items()]
@@ -38,10 +39,24 @@ def when(moment: datetime | None, tz: str) -> str:
     return timefmt.show(moment, tz, never="—")
 
 
+def member_row(p: PersonRow, tz: str) -> dict[str, str]:
+    """One row of the people table, as shown."""
+    return {"id": str(p.user_id), "name": p.name, "email": p.email, "department": p.department or "—", "courses": str(p.courses),
+            "completed": str(p.completed), "completion": percent(p.completion_rate), "score": percent(p.average_score),
+            "time": timefmt.time_spent(p.seconds), "last": timefmt.ago(p.last_activity, never="No activity yet"), "last_full": when(p.last_activity, tz),
+            "href": f"/teams/people/{p.user_id}"}
+
+
 class TeamsState(ActorMixin, rx.State):
     units: list[dict[str, str]] = []
-    members: list[dict[str, str]] = []  # the people table's rows
+    # The people table: one page of it (searched, sorted and paged on the server).
+    members: list[dict[str, str]] = []
     search: str = ""
+    people_sort: str = "name"
+    people_descending: bool = False
+    people_page: int = 1
+    people_pages: int = 1
+    people_matching: int = 0
     loaded: bool = False
     # Filters
     unit: str = ALL
@@ -62,19 +77,15 @@ class TeamsState(ActorMixin, rx.State):
     has_activity: bool = False
 
     @rx.var
-    def visible_members(self) -> list[dict[str, str]]:
-        q = self.search.strip().lower()
-        if not q:
-            return self.members
-        return [m for m in self.members if q in m["name"].lower() or q in m["email"].lower() or q in m["department"].lower()]
+    def people_range(self) -> str:
+        if self.people_matching == 0:
+            return "Nobody matches" if self.search.strip() else "Nobody"
+        first = (self.people_page - 1) * analytics_team.PEOPLE_PER_PAGE + 1
+        return f"{first}–{min(self.people_matching, first + analytics_team.PEOPLE_PER_PAGE - 1)} of {self.people_matching}"
 
     @rx.var
     def custom_period(self) -> bool:
         return self.period == "custom"
-
-    @rx.event
-    def set_search(self, value: str):
-        self.search = value[:100]
 
     def _filters(self) -> TeamFilters:
         def day(text: str) -> date | None:
@@ -91,6 +102,7 @@ class TeamsState(ActorMixin, rx.State):
 
     def _clear(self) -> None:
         self.loaded, self.members, self.units, self.key_figures = False, [], [], {}
+        self.people_matching, self.people_page, self.people_pages = 0, 1, 1
         self.course_rows, self.activity_rows, self.has_enrollments, self.has_activity = [], [], False, False
         self.course_figure, self.activity_figure = go.Figure(), go.Figure()
 
@@ -120,18 +132,24 @@ class TeamsState(ActorMixin, rx.State):
                                              {"Lessons completed": [p.lessons_completed for p in board.activity],
                                               "Quizzes submitted": [p.quizzes_submitted for p in board.activity]},
                                              x_title="Week" if board.weekly else "Day")
-        self.members = [
-            {"id": str(p.user_id), "name": p.name, "email": p.email, "department": p.department or "—", "courses": str(p.courses),
-             "completed": str(p.completed), "completion": percent(p.completion_rate), "score": percent(p.average_score),
-             "time": timefmt.time_spent(p.seconds), "last": timefmt.ago(p.last_activity, never="No activity yet"), "last_full": when(p.last_activity, tz),
-             "href": f"/teams/people/{p.user_id}"}
-            for p in board.persons
-        ]
+        self._show_people(board.people_page, tz)
         self.loaded = True
 
+    def _people_query(self, *, every_row: bool = False) -> PeopleQuery:
+        return PeopleQuery(search=self.search, sort=self.people_sort, descending=self.people_descending, page=self.people_page,
+                           per_page=None if every_row else analytics_team.PEOPLE_PER_PAGE)
+
+    def _show_people(self, page: PeoplePage, tz: str) -> None:
+        self.people_page, self.people_pages, self.people_matching = page.page, page.pages, page.matching
+        self.members = [member_row(p, tz) for p in page.rows]
+
     def _refresh(self, session: Session, actor: Actor) -> None:
-        board = analytics_team.team_dashboard(session, actor, self._filters())
+        board = analytics_team.team_dashboard(session, actor, self._filters(), self._people_query())
         self._show(board, profile.get_profile(session, actor).timezone)
+
+    def _refresh_people(self, session: Session, actor: Actor) -> None:
+        page = analytics_team.team_people(session, actor, self._filters(), self._people_query())
+        self._show_people(page, profile.get_profile(session, actor).timezone)
 
     @rx.event
     @signed_in
@@ -149,7 +167,8 @@ class TeamsState(ActorMixin, rx.State):
         live.watch(self.router.session.client_token, TeamsState, route_prefix="/teams", org_id=actor.org_id,
                    user_ids=frozenset(teams.team_member_ids(session, actor.user_id)))
 
-    def _apply(self, session: Session, actor: Actor, **changes: str):
+    def _apply(self, session: Session, actor: Actor, **changes):
+        changes["people_page"] = 1  # other people: from their first page
         before = {name: getattr(self, name) for name in changes}
         for name, value in changes.items():
             setattr(self, name, value)
@@ -159,6 +178,28 @@ class TeamsState(ActorMixin, rx.State):
             for name, value in before.items():  # the filter refused: the page keeps what it showed
                 setattr(self, name, value)
             raise
+
+    @rx.event
+    @signed_in
+    def set_search(self, session: Session, actor: Actor, value: str):
+        self.search, self.people_page = str(value or "")[:100], 1
+        self._refresh_people(session, actor)
+
+    @rx.event
+    @signed_in
+    def go_to_people_page(self, session: Session, actor: Actor, page: int):
+        self.people_page = max(1, int(page)) if str(page).isdigit() else 1
+        self._refresh_people(session, actor)
+
+    @rx.event
+    @signed_in
+    def sort_people(self, session: Session, actor: Actor, column: str):
+        """A column header clicked: sorted by it, or the other way round when it already was."""
+        if column not in analytics_team.PEOPLE_SORTS:
+            raise Invalid("The people table cannot be sorted that way.")
+        self.people_descending = not self.people_descending if column == self.people_sort else False
+        self.people_sort, self.people_page = column, 1
+        self._refresh_people(session, actor)
 
     @rx.event
     @signed_in
@@ -191,9 +232,10 @@ class TeamsState(ActorMixin, rx.State):
         if table not in TABLES:
             raise Invalid("There is no such table.")
         title, columns = TABLES[table]
-        if table == "people":
-            rows = [[m["name"], m["email"], m["department"], m["courses"], m["completed"], m["completion"], m["score"], m["time"], m["last_full"]]
-                    for m in self.visible_members]
+        if table == "people":  # every row the search matches, not only the page on screen
+            tz = profile.get_profile(session, actor).timezone
+            people = analytics_team.team_people(session, actor, self._filters(), self._people_query(every_row=True))
+            rows = [[m[key] for key in PEOPLE_EXPORT_KEYS] for m in (member_row(p, tz) for p in people.rows)]
         else:
             rows = self.course_rows if table == "courses" else self.activity_rows
         content, filename, mime = analytics_team.export_table(session, actor, title, columns, rows, fmt)

@@ -1,7 +1,8 @@
 """My teams, live, in a real browser: Maya (manager of Sales) watches a course's completion on
 her dashboard while Leo (a learner in Sales) finishes its one lesson in another browser; the
 figure moves without a reload. The course's table exports to CSV with the rows on screen; the
-people table leads to Leo's record; a phone shows the page without sideways scrolling. With
+people table leads to Leo's record and is searched and sorted on the server; a phone shows the
+page without sideways scrolling. With
 the scale-out app, the same with Maya's and Leo's page connections on different workers."""
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ def test_a_learner_s_lesson_moves_the_manager_s_dashboard_live(new_context, cour
     expect(manager.locator("#team-people")).to_contain_text("Leo Learner")
     shot(manager, "teams-live-desktop")
 
+
     # The course's table as CSV: the rows on screen.
     with manager.expect_download() as download:
         manager.get_by_role("button", name="Export Completion by course as CSV").click()
@@ -112,6 +114,28 @@ def test_a_learner_s_lesson_moves_the_manager_s_dashboard_live(new_context, cour
     expect(manager.locator("#person-courses")).to_contain_text(course["title"])
     expect(manager.locator("#person-events")).to_contain_text(f"Completed the course {course['title']}")
     shot(manager, "teams-person-desktop")
+
+    # Back on the dashboard, the people table is searched on the server over the whole team and
+    # sorted by a header.
+    manager.go_back()
+    manager.locator("#team-course").click()
+    manager.get_by_role("option", name="All courses").click()
+    expect(manager.locator("#team-people-range")).to_have_text(re.compile(r"^1–\d+ of (\d+)$"))
+    search = manager.get_by_placeholder("Search people")
+    search.fill("leo@")
+    expect(manager.locator("#team-people tbody tr")).to_have_count(1)
+    expect(manager.locator("#team-people-range")).to_have_text("1–1 of 1")
+    search.fill("")
+    expect(manager.locator("#team-people tbody tr")).not_to_have_count(1)
+    sort = manager.get_by_role("button", name="Sort by completion")
+    header = manager.locator("#team-people th").filter(has=sort)
+    sort.click()
+    expect(header).to_have_attribute("aria-sort", "ascending")
+    sort.click()
+    expect(header).to_have_attribute("aria-sort", "descending")
+    rates = [-1 if t.strip() == "—" else int(t.strip().rstrip("%")) for t in manager.locator("#team-people tbody tr td:nth-child(5)").all_inner_texts()]
+    assert rates == sorted(rates, reverse=True) and rates[0] >= 0, rates
+    shot(manager, "teams-people-desktop")
 
 
 def test_the_dashboard_on_a_phone_and_a_record_outside_the_team(new_context, lms_server, course):

@@ -180,8 +180,10 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     "SignInPagesState.load_register": HandlerRow(EVERYONE, "/register"),
     "SignInPagesState.load_invitation": HandlerRow(EVERYONE, "/invite/not-a-token"),
     "TeamsState.load": HandlerRow({MANAGER, ADMIN}, "/teams"),
-    "TeamsState.set_search": HandlerRow(EVERYONE, "/teams", lambda ids: ("leo",), ui_only=True),
     # --- dashboards: my teams (rows below) ---
+    "TeamsState.set_search": HandlerRow({MANAGER, ADMIN}, "/teams", lambda ids: ("leo",)),
+    "TeamsState.go_to_people_page": HandlerRow({MANAGER, ADMIN}, "/teams", lambda ids: (2,)),
+    "TeamsState.sort_people": HandlerRow({MANAGER, ADMIN}, "/teams", lambda ids: ("completion",)),
     "TeamsState.set_unit": HandlerRow({MANAGER, ADMIN}, "/teams", lambda ids: ("all",)),
     "TeamsState.set_course": HandlerRow({MANAGER, ADMIN}, "/teams", lambda ids: (str(ids["course"]),)),
     "TeamsState.set_period": HandlerRow({MANAGER, ADMIN}, "/teams", lambda ids: ("custom",)),

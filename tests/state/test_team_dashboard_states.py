@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from lms_app import db, live, settings
 from lms_app.models import Enrollment, utcnow
-from lms_app.services import activity
+from lms_app.services import activity, analytics_team
 from lms_app.services.seed import DEMO_PASSWORD
 from lms_app.state.teams import TeamPersonState, TeamsState
 from tests.state.harness import download_of, signed_in_browser, toast_text
@@ -50,9 +50,44 @@ def test_load_shows_the_team_s_figures(world, session):  # noqa: F811
     assert "Oscar Novak" not in {m["name"] for m in state.members}
     assert [o["label"] for o in state.unit_options] == ["Whole team", "Retail Stores (department)", "Sales (department)", "Autumn 2026 onboarding (group)"]
     assert [o["label"] for o in state.course_options] == ["All courses", "Safety basics", "Service essentials"]
-    # The people search still narrows the table.
+    # The first page of the people table: 17 people, in name order.
+    assert (len(state.members), state.people_range, state.people_pages) == (17, "1–17 of 17", 1)
+    assert [m["name"] for m in state.members] == sorted((m["name"] for m in state.members), key=str.lower)
+
+
+def test_the_people_table_is_paged_searched_and_sorted_on_the_server(world, session, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(analytics_team, "PEOPLE_PER_PAGE", 5)
+    browser, state = open_teams(session)
+    assert (len(state.members), state.people_range, state.people_pages) == (5, "1–5 of 17", 4)
+    first_page = [m["name"] for m in state.members]
+    browser.call(TeamsState, "go_to_people_page", 4)
+    assert (state.people_page, state.people_range, len(state.members)) == (4, "16–17 of 17", 2)
+    browser.call(TeamsState, "go_to_people_page", 99)  # past the end: the last page
+    assert state.people_page == 4
+    browser.call(TeamsState, "go_to_people_page", 1)
+    assert [m["name"] for m in state.members] == first_page
+    # The search runs over the whole team, from its first page; the key figures stay the team's.
+    browser.call(TeamsState, "go_to_people_page", 2)
+    browser.call(TeamsState, "set_search", "retail")
+    assert (state.people_page, state.people_range, len(state.members)) == (1, "1–5 of 6", 5)
+    assert state.key_figures["people"] == "17"
     browser.call(TeamsState, "set_search", "ben")
-    assert [m["name"] for m in browser.state(TeamsState).visible_members] == ["Ben Carter"]
+    assert [m["name"] for m in state.members] == ["Ben Carter"] and state.people_range == "1–1 of 1"
+    browser.call(TeamsState, "set_search", "nobody-at-all")
+    assert (state.members, state.people_range) == ([], "Nobody matches")
+    browser.call(TeamsState, "set_search", "")
+    # A header sorts by its column; clicked again, the other way round.
+    browser.call(TeamsState, "sort_people", "time")
+    assert (state.people_sort, state.people_descending) == ("time", False)
+    assert "Leo Learner" not in {m["name"] for m in state.members}  # the most time: on the last page
+    browser.call(TeamsState, "sort_people", "time")
+    assert (state.people_sort, state.people_descending) == ("time", True)
+    assert [(m["name"], m["time"]) for m in state.members][:3] == [("Leo Learner", "11 min"), ("Amara Okafor", "5 min"), ("Ben Carter", "2 min")]
+    assert toast_text(browser.call(TeamsState, "sort_people", "password")) == "The people table cannot be sorted that way."
+    # A filter shows its people from the first page, in the order chosen.
+    browser.call(TeamsState, "go_to_people_page", 2)
+    browser.call(TeamsState, "set_unit", f"department:{world['stores']}")
+    assert (state.people_page, state.people_range, state.members[0]["name"]) == (1, "1–5 of 6", "Ben Carter")
 
 
 def test_filters(world, session):  # noqa: F811
@@ -86,12 +121,16 @@ def test_filters(world, session):  # noqa: F811
     assert state.period_label[0].isdigit() and state.key_figures["active_hint"].endswith(state.period_label)  # month names kept
 
 
-def test_exports_hold_the_tables_rows(world, session):  # noqa: F811
+def test_exports_hold_the_tables_rows(world, session, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(analytics_team, "PEOPLE_PER_PAGE", 5)
     browser, state = open_teams(session)
     courses = csv_rows(download_of(browser.call(TeamsState, "export", "courses", "csv")))
     assert courses == [["Course", "People", "Completed", "Completion rate", "Average score", "Time spent"], *state.course_rows]
     activity_file = csv_rows(download_of(browser.call(TeamsState, "export", "activity", "csv")))
     assert activity_file[1:] == state.activity_rows
+    everyone = csv_rows(download_of(browser.call(TeamsState, "export", "people", "csv")))
+    # The people file: every page, not only the five rows on screen.
+    assert len(everyone) == 1 + 17 and [row[0] for row in everyone[1:6]] == [m["name"] for m in state.members]
     browser.call(TeamsState, "set_search", "leo")
     people = csv_rows(download_of(browser.call(TeamsState, "export", "people", "csv")))
     assert [row[:8] for row in people[1:]] == [["Leo Learner", "leo@example.com", "Sales", "2", "1", "50%", "80%", "11 min"]]

@@ -4,6 +4,7 @@ them; messaging a learner through the outbox."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -210,3 +211,74 @@ def test_only_the_course_staff_message_only_its_learners(world, session, actor_o
     with pytest.raises(NotFound):  # Maya is not a learner of this course
         analytics_course.message_learner(session, actor_of(IRENE), world["course"], world["people"][MAYA].id, "Hi", "Hello")
     assert session.exec(select(OutgoingEmail)).first() is None
+
+
+# --- the cache's patch: a change re-reads what it touched, and gives what a fresh computation gives
+
+def same_as_fresh(session, actor, course_id, patched) -> None:
+    """`patched` holds what computing the dashboard afresh gives (but the time it was made)."""
+    dashboard_cache.clear()
+    fresh = analytics_course.course_dashboard(session, actor, course_id)
+    assert dataclasses.replace(patched, computed_at=fresh.computed_at) == fresh
+
+
+def test_the_open_dashboard_is_kept_until_a_change(world, session, actor_of):
+    irene = actor_of(IRENE)
+    first = analytics_course.course_dashboard(session, irene, world["course"])
+    assert analytics_course.course_dashboard(session, irene, world["course"]) is first
+
+
+def test_a_lesson_completion_reads_that_learner_again(world, session, engine, actor_of):
+    irene = actor_of(IRENE)
+    first = analytics_course.course_dashboard(session, irene, world["course"])
+    fifth = world["learners"][4]
+    with Session(engine) as s:
+        progress.open_lesson(s, actor_of(fifth), world["run"][fifth], world["lesson"])
+        progress.mark_viewed(s, actor_of(fifth), world["run"][fifth], world["lesson"])
+        s.commit()
+    patched = analytics_course.course_dashboard(session, irene, world["course"])
+    assert (patched.funnel[0].reached, patched.funnel[0].finished) == (4, 3)
+    assert patched.quizzes is first.quizzes  # no quiz handed in: its analysis is not read again
+    row = next(r for r in patched.at_risk if r.user_id == world["people"][fifth].id)
+    assert row.reasons == ("Behind pace: 1 of 4 lessons done (25%), 67% expected by now",)
+    same_as_fresh(session, irene, world["course"], patched)
+
+
+def test_a_quiz_handed_in_reads_that_quiz_and_the_learners_grades_again(world, session, engine, actor_of):
+    irene = actor_of(IRENE)
+    with Session(engine) as s:  # a second quiz, which nobody takes
+        second = add_quiz(s, irene, world["course"], world["module2"], passing_percent=50)["quiz"]
+        s.commit()
+    first = analytics_course.course_dashboard(session, irene, world["course"])
+    session.commit()  # the gradebook made the new quiz's column
+    fourth = world["learners"][3]
+    with Session(engine) as s:
+        actor = actor_of(fourth)
+        attempt = quizzes.start_attempt(s, actor, world["quiz"])
+        quizzes.save_answer(s, actor, attempt.id, 1, 0)
+        quizzes.save_answer(s, actor, attempt.id, 2, "Paris")
+        quizzes.submit(s, actor, attempt.id)
+        s.commit()
+    patched = analytics_course.course_dashboard(session, irene, world["course"])
+    quiz, untouched = patched.quizzes
+    assert (quiz.lesson_id, quiz.attempts, untouched.lesson_id) == (world["quiz"], 6, second)
+    assert untouched is first.quizzes[1]
+    # Learner 4's grade is now the full marks: out of the 30 % bin, into the last one; no longer failing.
+    assert patched.scores[0].counts == (1, 0, 0, 0, 0, 0, 1, 0, 0, 2)
+    assert world["people"][fourth].id not in {r.user_id for r in patched.at_risk}
+    same_as_fresh(session, irene, world["course"], patched)
+
+
+def test_a_new_learner_and_a_change_seen_twice(world, session, engine, actor_of):
+    irene = actor_of(IRENE)
+    analytics_course.course_dashboard(session, irene, world["course"])
+    maya = world["people"][MAYA]
+    with Session(engine) as s:
+        enrollment.enroll_users(s, irene, world["course"], [maya.id])
+        s.commit()
+    # The same change heard again (from Redis too) changes nothing more.
+    dashboard_cache.changed([live.Change(irene.org_id, maya.id, world["course"], "enrolled")])
+    patched = analytics_course.course_dashboard(session, irene, world["course"])
+    assert (patched.learners, patched.active) == (6, 5)
+    assert patched.grades[-1] == ("Not graded yet", 2)
+    same_as_fresh(session, irene, world["course"], patched)

@@ -16,7 +16,7 @@ from sqlmodel import select
 from lms_app import db, live
 from lms_app.models import Department, Enrollment, Group, LessonProgress, Role, User, UserRole, utcnow
 from lms_app.services import activity, analytics_team, courses, dashboard_cache, groups
-from lms_app.services.analytics_team import TeamFilters
+from lms_app.services.analytics_team import PeopleQuery, TeamFilters
 from lms_app.services.errors import Invalid, NotFound, PermissionDenied
 
 
@@ -84,13 +84,14 @@ def world(demo, actor_of):
     return ids
 
 
-def board(actor, filters: TeamFilters = TeamFilters()):
+def board(actor, filters: TeamFilters = TeamFilters(), people: PeopleQuery = PeopleQuery(per_page=None)):
+    """The dashboard, with every row of the people table unless `people` asks for a page."""
     with db.session_scope() as s:
-        return analytics_team.team_dashboard(s, actor, filters)
+        return analytics_team.team_dashboard(s, actor, filters, people)
 
 
 def person(b, name: str):
-    return next(p for p in b.persons if p.name.startswith(name))
+    return next(p for p in b.people_page.rows if p.name.startswith(name))
 
 
 def test_the_figures_of_the_last_30_days(world, actor_of):
@@ -113,7 +114,8 @@ def test_per_course_rows(world, actor_of):
 
 def test_per_person_rows(world, actor_of):
     b = board(actor_of("maya@example.com"))
-    assert len(b.persons) == 17 and "Oscar Novak" not in {p.name for p in b.persons} and "Maya Manager" not in {p.name for p in b.persons}
+    names = {p.name for p in b.people_page.rows}
+    assert len(names) == 17 and "Oscar Novak" not in names and "Maya Manager" not in names
     leo, amara, ben, diego = person(b, "Leo"), person(b, "Amara"), person(b, "Ben"), person(b, "Diego")
     assert (leo.courses, leo.enrollments, leo.completed, leo.completion_rate, leo.average_score, leo.seconds) == (2, 2, 1, 50.0, 80.0, 660)
     assert leo.last_activity == noon(0) and leo.department == "Sales"
@@ -121,6 +123,38 @@ def test_per_person_rows(world, actor_of):
     assert (ben.courses, ben.completion_rate, ben.average_score, ben.seconds, ben.department) == (1, 0.0, None, 120, "Retail Stores")
     assert ben.last_activity == noon(40)
     assert (diego.courses, diego.completion_rate, diego.seconds, diego.last_activity) == (0, None, 0, None)
+
+
+def test_the_people_table_is_searched_sorted_and_paged_over_the_whole_team(world, actor_of):
+    maya = actor_of("maya@example.com")
+    everyone = [p.name for p in board(maya).people_page.rows]
+    assert everyone == sorted(everyone, key=str.lower)
+
+    def page(**query):
+        return board(maya, people=PeopleQuery(per_page=5, **query)).people_page
+
+    first, last, beyond = page(), page(page=4), page(page=99)
+    assert ([p.name for p in first.rows], first.matching, first.page, first.pages) == (everyone[:5], 17, 1, 4)
+    assert [p.name for p in last.rows] == everyone[15:] and len(last.rows) == 2
+    assert (beyond.page, [p.name for p in beyond.rows]) == (4, everyone[15:])  # past the end: the last page
+    # The search looks at the whole team (not the page on screen): department, email, name, any case.
+    stores = page(search="  RETAIL ")
+    assert (stores.matching, stores.pages, len(stores.rows)) == (6, 2, 5)
+    assert "Ben Carter" in {p.name for p in page(search="retail", page=1).rows + page(search="retail", page=2).rows}
+    assert [p.name for p in page(search="leo@").rows] == ["Leo Learner"]
+    assert (page(search="nobody-at-all").matching, page(search="nobody-at-all").rows) == (0, [])
+    # Sorted by a column; ties and people without a value keep the name order, the latter last either way.
+    rates = [(p.name, p.completion_rate) for p in page(sort="completion", descending=True).rows]
+    no_courses = [n for n in everyone if n not in ("Leo Learner", "Amara Okafor", "Ben Carter")]
+    assert rates == [("Leo Learner", 50.0), ("Amara Okafor", 0.0), ("Ben Carter", 0.0), (no_courses[0], None), (no_courses[1], None)]
+    assert [p.name for p in page(sort="completion").rows][:3] == ["Amara Okafor", "Ben Carter", "Leo Learner"]
+    assert [p.seconds for p in page(sort="time", descending=True).rows][:4] == [660, 300, 120, 0]
+    assert [p.name for p in page(sort="last", descending=True).rows][:3] == ["Leo Learner", "Amara Okafor", "Ben Carter"]
+    with db.session_scope() as s:  # one page alone, as the table's Next asks for it
+        alone = analytics_team.team_people(s, maya, TeamFilters(), PeopleQuery(page=2, per_page=5))
+    assert [p.name for p in alone.rows] == everyone[5:10]
+    with pytest.raises(Invalid):
+        page(sort="password")
 
 
 def test_activity_per_day_and_per_week(world, actor_of):
@@ -165,18 +199,18 @@ def test_course_filter(world, actor_of):
     assert [c.title for c in b.courses] == ["Safety basics"]
     assert b.active_people == 2  # Leo's sign-in is not in the course, but his quiz is
     assert person(b, "Leo").courses == 1
-    assert b.people == 3 and [p.name for p in b.persons] == ["Amara Okafor", "Ben Carter", "Leo Learner"]  # Diego withdrew
+    assert b.people == 3 and [p.name for p in b.people_page.rows] == ["Amara Okafor", "Ben Carter", "Leo Learner"]  # Diego withdrew
 
 
 def test_unit_filter(world, actor_of):
     maya = actor_of("maya@example.com")
     stores = board(maya, TeamFilters(unit=f"department:{world['stores']}"))
-    assert stores.people == 6 and {p.name for p in stores.persons} >= {"Ben Carter"}
+    assert stores.people == 6 and {p.name for p in stores.people_page.rows} >= {"Ben Carter"}
     assert (stores.enrollments, stores.completed, stores.seconds, stores.active_people) == (1, 0, 120, 0)
     sales = board(maya, TeamFilters(unit=f"department:{world['sales']}"))  # with its sub-department
     assert sales.people == 14 and (sales.enrollments, sales.completed) == (4, 1)
     onboarding = board(maya, TeamFilters(unit=f"group:{world['onboarding']}"))
-    assert onboarding.people == 10 and "Chloé Martin" in {p.name for p in onboarding.persons}
+    assert onboarding.people == 10 and "Chloé Martin" in {p.name for p in onboarding.people_page.rows}
     # Units she does not manage are refused, however they are named.
     for unit in (f"department:{world['field_ops']}", f"group:{world['store_leads']}"):
         with pytest.raises(PermissionDenied):
@@ -222,7 +256,7 @@ def test_another_manager_never_sees_maya_s_team(world, actor_of):
         groups.add_department_manager(s, admin, world["field_ops"], world["people"]["isaac"])
     isaac = actor_of("isaac@example.com")
     b = board(isaac)
-    names = {p.name for p in b.persons}
+    names = {p.name for p in b.people_page.rows}
     assert "Oscar Novak" in names and "Chloé Martin" in names
     assert not names & {"Leo Learner", "Amara Okafor", "Ben Carter"}
     assert (b.enrollments, b.completed, b.seconds) == (1, 1, 5000)  # Oscar's run alone
@@ -232,7 +266,7 @@ def test_another_manager_never_sees_maya_s_team(world, actor_of):
     with db.session_scope() as s, pytest.raises(NotFound):
         analytics_team.person_record(s, isaac, world["people"]["leo"])
     # And Maya still does not see Oscar.
-    assert "Oscar Novak" not in {p.name for p in board(actor_of("maya@example.com")).persons}
+    assert "Oscar Novak" not in {p.name for p in board(actor_of("maya@example.com")).people_page.rows}
 
 
 def test_a_learner_sees_no_dashboard(world, actor_of):
