@@ -8,13 +8,13 @@ import plotly.graph_objects as go
 import reflex as rx
 from sqlmodel import Session
 
-from lms_app import db, live
+from lms_app import live
 from lms_app.analytics import figures
 from lms_app.services import analytics_org
 from lms_app.services.analytics_org import OrgDashboard, OrgFilters
 from lms_app.services.errors import DomainError, Invalid
 from lms_app.services.permissions import Actor
-from lms_app.state.base import ActorMixin, signed_in
+from lms_app.state.base import LiveDashboardMixin, signed_in
 
 CUSTOM = "custom"
 RANGE_OPTIONS = [("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"), ("365", "Last 12 months"), (CUSTOM, "Custom range")]
@@ -27,7 +27,7 @@ def _day(text: str, what: str) -> date:
         raise Invalid(f"Choose the {what} day of the range.") from None
 
 
-class AdminOverviewState(ActorMixin, rx.State):
+class AdminOverviewState(LiveDashboardMixin, rx.State):
     # Standing counts and active people (numbers), keyed by name.
     figures: dict[str, int] = {}
     range_choice: str = "30"
@@ -79,18 +79,6 @@ class AdminOverviewState(ActorMixin, rx.State):
         content, filename, mime = analytics_org.export_table(session, actor, str(table), self._filters(), str(fmt))
         return rx.download(data=content, filename=filename, mime_type=mime)
 
-    def _on_changes(self, changes: list[live.Change]) -> None:
-        """Someone in the organization did something: the cached figures are patched, and the
-        page is redrawn only if a number moved."""
-        with db.session_scope() as session:
-            actor = self._actor(session)
-            if actor is None or not actor.can("admin.view"):
-                self._clear()
-                return
-            try:
-                self._refresh(session, actor)
-            except DomainError:
-                self._clear()
 
     def _filters(self) -> OrgFilters:
         if self.range_choice == CUSTOM:

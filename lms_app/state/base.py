@@ -38,6 +38,22 @@ class ActorMixin(rx.State, mixin=True):
         return rx.redirect(f"/login?next={path}" if path not in ("/", "/login") else "/login")
 
 
+class LiveDashboardMixin(ActorMixin, mixin=True):
+    """A dashboard that lms_app.live refreshes while it is open. The state implements
+    `_refresh(session, actor)` (redraw from the service, whose cache patches itself) and
+    `_clear()`; a viewer who signed out or may no longer see it gets an empty dashboard."""
+
+    def _on_changes(self, changes: list) -> None:
+        with db.session_scope() as session:
+            try:
+                actor = self._actor(session)
+                if actor is None:
+                    raise NotSignedIn("Please sign in to continue.")
+                self._refresh(session, actor)  # the service checks the permission
+            except DomainError:
+                self._clear()
+
+
 def signed_in(fn: Callable) -> Callable:
     """Run a handler as `fn(self, session, actor, *args)` for a signed-in browser (anyone else
     is sent to the sign-in page). The permission check itself belongs to the service the

@@ -8,13 +8,13 @@ import plotly.graph_objects as go
 import reflex as rx
 from sqlmodel import Session
 
-from lms_app import db, live
+from lms_app import live
 from lms_app.analytics import figures
 from lms_app.services import analytics_team, profile, teams, timefmt
 from lms_app.services.analytics_team import PeoplePage, PeopleQuery, PersonRow, TeamDashboard, TeamFilters
 from lms_app.services.errors import DomainError, Invalid, NotFound
 from lms_app.services.permissions import Actor, require
-from lms_app.state.base import ActorMixin, signed_in
+from lms_app.state.base import ActorMixin, LiveDashboardMixin, signed_in
 
 ALL = "all"  # a select's value for "no filter" (a select cannot hold an empty value)
 COURSE_COLUMNS = ["Course", "People", "Completed", "Completion rate", "Average score", "Time spent"]
@@ -47,7 +47,7 @@ def member_row(p: PersonRow, tz: str) -> dict[str, str]:
             "href": f"/teams/people/{p.user_id}"}
 
 
-class TeamsState(ActorMixin, rx.State):
+class TeamsState(LiveDashboardMixin, rx.State):
     units: list[dict[str, str]] = []
     # The people table: one page of it (searched, sorted and paged on the server).
     members: list[dict[str, str]] = []
@@ -241,17 +241,6 @@ class TeamsState(ActorMixin, rx.State):
         content, filename, mime = analytics_team.export_table(session, actor, title, columns, rows, fmt)
         return rx.download(data=content, filename=filename, mime_type=mime)
 
-    def _on_changes(self, changes: list[live.Change]) -> None:
-        """A team member did something: the figures follow (the cache re-reads only their rows)."""
-        with db.session_scope() as session:
-            actor = self._actor(session)
-            if actor is None or not actor.can("teams.view"):
-                self._clear()
-                return
-            try:
-                self._refresh(session, actor)
-            except DomainError:
-                self._clear()  # the unit chosen is no longer theirs
 
 
 class TeamPersonState(ActorMixin, rx.State):
