@@ -43,6 +43,7 @@ from lms_app.models import (
     AttemptAnswer, Course, Enrollment, GradeEntry, Lesson, LessonProgress, Module, QuizAttempt, User, utcnow,
 )
 from lms_app.services import audit, courses, dashboard_cache, gradebook, progress, table_export, timefmt
+from lms_app.services.table_export import Table
 from lms_app.services.email import queue_email
 from lms_app.services.errors import Invalid, NotFound
 from lms_app.services.permissions import Actor
@@ -499,15 +500,6 @@ def message_learner(session: Session, actor: Actor, course_id: int, user_id: int
 
 
 # --- tables (the page's and the exports') ---------------------------------------------------------
-
-@dataclass(frozen=True)
-class Table:
-    title: str
-    columns: list[str]
-    shown: list[list[str]]  # formatted for the page
-    values: list[list]  # the same rows with plain numbers, for the CSV / Excel file
-    file_columns: list[str] | None = None  # the file's, where its plain values differ from what is shown
-
 
 TABLE_KEYS = ("funnel", "items", "scores", "grades", "at_risk")
 

@@ -32,6 +32,7 @@ from lms_app.models import (ActivityEvent, AuditEvent, Course, Department, Enrol
 from lms_app.models.base import UTCDateTime
 from lms_app.models.jobs import JOB_DEAD, JOB_QUEUED
 from lms_app.services import dashboard_cache, table_export, timefmt
+from lms_app.services.table_export import Table
 from lms_app.services.errors import Invalid
 from lms_app.services.permissions import Actor, require
 
@@ -372,14 +373,6 @@ def org_dashboard(session: Session, actor: Actor, filters: OrgFilters = OrgFilte
 
 
 # --- tables: what each chart shows, for people and for files -------------------------------
-
-@dataclass(frozen=True)
-class Table:
-    title: str
-    columns: list[str]
-    shown: list[list[str]]  # formatted for the page
-    values: list[list]  # the same rows with plain numbers, for the CSV / Excel file
-
 
 TABLE_KEYS = ("active", "enrollments", "courses", "time", "logins")
 

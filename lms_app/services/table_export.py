@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,17 @@ from lms_app.services import audit
 from lms_app.services.csv_export import csv_text, safe_cell
 from lms_app.services.errors import Invalid
 from lms_app.services.permissions import Actor
+
+@dataclass(frozen=True)
+class Table:
+    """A dashboard table: what the page shows and what its file holds."""
+
+    title: str
+    columns: list[str]
+    shown: list[list[str]]  # formatted for the page
+    values: list[list]  # the same rows with plain numbers, for the CSV / Excel file
+    file_columns: list[str] | None = None  # the file's, where its plain values differ from what is shown
+
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")

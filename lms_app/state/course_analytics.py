@@ -9,14 +9,14 @@ import plotly.graph_objects as go
 import reflex as rx
 from sqlmodel import Session
 
-from lms_app import db, live
+from lms_app import live
 from lms_app.analytics import figures
 from lms_app.services import analytics_course as analytics
 from lms_app.services import profile, timefmt
-from lms_app.services.errors import DomainError, Invalid
+from lms_app.services.errors import Invalid
 from lms_app.services.permissions import Actor
-from lms_app.state.authoring import TEACH, _course_in_path, _num, teaching
-from lms_app.state.base import ActorMixin
+from lms_app.state.authoring import _course_in_path, _num, teaching
+from lms_app.state.base import LiveDashboardMixin
 
 # The list shows this many learners at risk; the export holds them all.
 RISK_SHOWN = 200
@@ -37,7 +37,7 @@ class OptionView:
     label: str = ""
 
 
-class CourseAnalyticsState(ActorMixin, rx.State):
+class CourseAnalyticsState(LiveDashboardMixin, rx.State):
     found: bool = False
     course_ref: str = ""
     course_title: str = ""
@@ -130,20 +130,6 @@ class CourseAnalyticsState(ActorMixin, rx.State):
             return
         self.message_open, self.message_error = False, ""
         return rx.toast.success(f"Message sent to {name}.")
-
-    # --- live ------------------------------------------------------------------------------------
-
-    def _on_changes(self, changes: list[live.Change]) -> None:
-        """A learner of the course did something: the touched sections are read again."""
-        with db.session_scope() as session:
-            actor = self._actor(session)
-            if actor is None or not actor.can(TEACH):
-                self._clear()
-                return
-            try:
-                self._refresh(session, actor)
-            except DomainError:
-                self._clear()
 
     # --- what the page shows ---------------------------------------------------------------------
 
