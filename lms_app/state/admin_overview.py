@@ -12,7 +12,7 @@ from lms_app import live
 from lms_app.analytics import figures
 from lms_app.services import analytics_org
 from lms_app.services.analytics_org import OrgDashboard, OrgFilters
-from lms_app.services.errors import DomainError, Invalid
+from lms_app.services.errors import Invalid
 from lms_app.services.permissions import Actor
 from lms_app.state.base import LiveDashboardMixin, signed_in
 
@@ -88,17 +88,6 @@ class AdminOverviewState(LiveDashboardMixin, rx.State):
         if self.range_choice not in {key for key, _ in RANGE_OPTIONS}:
             raise Invalid("Choose the last 7, 30, 90 or 365 days, or your own range.")
         return OrgFilters(days=int(self.range_choice))
-
-    def _apply(self, session: Session, actor: Actor, **changes: str):
-        before = {name: getattr(self, name) for name in changes}
-        for name, value in changes.items():
-            setattr(self, name, value)
-        try:
-            self._refresh(session, actor)
-        except DomainError:
-            for name, value in before.items():  # refused: the page keeps what it showed
-                setattr(self, name, value)
-            raise
 
     def _refresh(self, session: Session, actor: Actor) -> None:
         dash = analytics_org.org_dashboard(session, actor, self._filters())

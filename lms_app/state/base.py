@@ -53,6 +53,19 @@ class LiveDashboardMixin(ActorMixin, mixin=True):
             except DomainError:
                 self._clear()
 
+    def _apply(self, session: Session, actor: Actor, **changes: Any) -> None:
+        """Set filter fields and redraw; a filter the service refuses leaves the page as it was
+        (and the refusal reaches the viewer)."""
+        before = {name: getattr(self, name) for name in changes}
+        for name, value in changes.items():
+            setattr(self, name, value)
+        try:
+            self._refresh(session, actor)
+        except DomainError:
+            for name, value in before.items():
+                setattr(self, name, value)
+            raise
+
 
 def signed_in(fn: Callable) -> Callable:
     """Run a handler as `fn(self, session, actor, *args)` for a signed-in browser (anyone else

@@ -12,7 +12,7 @@ from lms_app import live
 from lms_app.analytics import figures
 from lms_app.services import analytics_team, profile, teams, timefmt
 from lms_app.services.analytics_team import PeoplePage, PeopleQuery, PersonRow, TeamDashboard, TeamFilters
-from lms_app.services.errors import DomainError, Invalid, NotFound
+from lms_app.services.errors import Invalid, NotFound
 from lms_app.services.permissions import Actor, require
 from lms_app.state.base import ActorMixin, LiveDashboardMixin, signed_in
 
@@ -167,17 +167,8 @@ class TeamsState(LiveDashboardMixin, rx.State):
         live.watch(self.router.session.client_token, TeamsState, route_prefix="/teams", org_id=actor.org_id,
                    user_ids=frozenset(teams.team_member_ids(session, actor.user_id)))
 
-    def _apply(self, session: Session, actor: Actor, **changes):
-        changes["people_page"] = 1  # other people: from their first page
-        before = {name: getattr(self, name) for name in changes}
-        for name, value in changes.items():
-            setattr(self, name, value)
-        try:
-            self._refresh(session, actor)
-        except DomainError:
-            for name, value in before.items():  # the filter refused: the page keeps what it showed
-                setattr(self, name, value)
-            raise
+    def _apply(self, session: Session, actor: Actor, **changes) -> None:
+        super()._apply(session, actor, people_page=1, **changes)  # other people: from their first page
 
     @rx.event
     @signed_in
