@@ -538,18 +538,6 @@ def describe(kind: str, course: str | None, lesson: str | None, score: float | N
     return kind.replace("_", " ").capitalize()
 
 
-def _grades(session: Session, runs: list[Enrollment]) -> dict[int, tuple[float | None, str]]:
-    """Each run's course total as the learner sees it (hidden items left out)."""
-    out = {}
-    for run in runs:
-        course = session.get(Course, run.course_id)
-        book = gradebook._book(session, course)
-        scores = gradebook._scores(session, [i.id for i in book.items], [run.id]).get(run.id, {})
-        total = book.total({k: v[0] for k, v in scores.items()}, include_hidden=False)
-        out[run.id] = (total.percent, total.letter)
-    return out
-
-
 def person_record(session: Session, actor: Actor, user_id: int) -> PersonRecord:
     """One team member's courses and recent activity. Anyone outside the manager's team is
     not found (the answer does not tell whether they exist)."""
@@ -565,7 +553,7 @@ def person_record(session: Session, actor: Actor, user_id: int) -> PersonRecord:
     seconds = dict(session.exec(select(LessonProgress.enrollment_id, func.sum(LessonProgress.seconds_spent))
                                 .where(LessonProgress.enrollment_id.in_([r.id for r in runs] or [0]))
                                 .group_by(LessonProgress.enrollment_id)).all())
-    grades = _grades(session, runs)
+    grades = gradebook.learner_totals(session, runs)
     courses = [RecordCourse(r.course_id, titles.get(r.course_id, "A removed course"), r.status, percents.get(r.id, 0), *grades[r.id],
                             int(seconds.get(r.id) or 0), r.last_activity_at, r.completed_at) for r in runs]
     rows = session.exec(

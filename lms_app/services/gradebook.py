@@ -623,6 +623,18 @@ class LearnerGrades:
     scale: list[tuple[str, float]]
 
 
+def learner_totals(session: Session, runs: list[Enrollment]) -> dict[int, tuple[float | None, str]]:
+    """Each run's course total (percent, letter) as its learner sees it: hidden items left out.
+    The caller has checked who may read these runs (a manager's team member's record)."""
+    out: dict[int, tuple[float | None, str]] = {}
+    for run in runs:
+        the_book = _book(session, session.get(Course, run.course_id))
+        scores = _scores(session, [i.id for i in the_book.items], [run.id]).get(run.id, {})
+        total = the_book.total({item_id: score for item_id, (score, _) in scores.items()}, include_hidden=False)
+        out[run.id] = (total.percent, total.letter)
+    return out
+
+
 def learner_grades(session: Session, actor: Actor, course_id: int) -> LearnerGrades:
     """The actor's own grades in their current run of the course: the graded items with
     points and feedback, category totals, the course total and letter, and what is still to

@@ -261,6 +261,10 @@ def test_learner_sees_own_grades_feedback_and_what_is_to_come(world, session, ac
     # Quizzes weigh 100 %: Uncategorized weighs the remainder, 0.
     assert mine.total.percent == pytest.approx(80) and mine.total.letter == "B"
     assert [(c.name, c.percent) for c in mine.total.categories] == [("Quizzes", pytest.approx(80)), ("Uncategorized", pytest.approx(100))]
+    # The same totals for a manager's record of the team (one run at a time, hidden items left out).
+    runs = [session.get(Enrollment, world["runs"][email]) for email in (LEO, AMARA)]
+    totals = gradebook.learner_totals(session, runs)
+    assert totals[world["runs"][LEO]] == (pytest.approx(80), "B") and totals[world["runs"][AMARA]][0] == pytest.approx(10)
     with pytest.raises(NotFound, match="not enrolled"):
         gradebook.learner_grades(session, actor_of(MAYA), world["course"])
 
