@@ -49,7 +49,7 @@ def learning(lms_server) -> dict:
         for i, run in enumerate(runs):
             if i < 5:
                 run.status, run.completed_at = "completed", now - timedelta(minutes=i)
-            s.add(LessonProgress(enrollment_id=run.id, lesson_id=lesson.id, status="completed" if i < 5 else "in_progress",
+            s.add(LessonProgress(enrollment_id=run.id, lesson_id=lesson.id, status="done" if i < 5 else "in_progress",
                                  seconds_spent=900 * (i + 1), last_seen_at=now))
         return {"title": title}
 
@@ -71,6 +71,16 @@ def test_admin_reads_the_organization_overview(new_context, learning, tmp_path):
     expect(courses_card).to_contain_text(learning["title"])
     expect(page.locator(".rt-Card", has=page.locator("#chart-overview-time"))).to_contain_text(" min")
     keep(page, "admin-overview-desktop")
+
+    # The charts follow the colour mode: Plotly's dark template once the page turns dark.
+    tick = "#chart-overview-logins .xtick text"
+    light = page.locator(tick).first.evaluate("e => getComputedStyle(e).fill")
+    page.get_by_role("button", name="Switch light or dark mode").first.click()
+    page.wait_for_function("([sel, before]) => getComputedStyle(document.querySelector(sel)).fill !== before", arg=[tick, light])
+    dark = page.locator(tick).first.evaluate("e => getComputedStyle(e).fill")
+    assert (light, dark) == ("rgb(42, 63, 95)", "rgb(242, 245, 250)")
+    keep(page, "admin-overview-dark")
+    page.get_by_role("button", name="Switch light or dark mode").first.click()
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Export Sign-ins as CSV").click()
