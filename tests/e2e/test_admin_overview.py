@@ -4,10 +4,8 @@ with its rows; desktop and phone screenshots."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -20,14 +18,8 @@ from lms_app.services.permissions import actor_for
 from .conftest import DESKTOP, PHONE, fill_sign_in, shot, sign_in
 
 pytestmark = [pytest.mark.e2e]
-SHOTS = Path("/tmp/shots")
 CHARTS = ("overview-active", "overview-enrollments", "overview-courses", "overview-time", "overview-logins")
 
-
-def keep(page, name: str) -> None:
-    path = shot(page, name)
-    SHOTS.mkdir(exist_ok=True)
-    shutil.copy(path, SHOTS / f"{name}.png")
 
 
 @pytest.fixture
@@ -70,7 +62,7 @@ def test_admin_reads_the_organization_overview(new_context, learning, tmp_path):
     courses_card = page.locator(".rt-Card", has=page.locator("#chart-overview-courses"))
     expect(courses_card).to_contain_text(learning["title"])
     expect(page.locator(".rt-Card", has=page.locator("#chart-overview-time"))).to_contain_text(" min")
-    keep(page, "admin-overview-desktop")
+    shot(page, "admin-overview-desktop")
 
     # The charts follow the colour mode: Plotly's dark template once the page turns dark.
     tick = "#chart-overview-logins .xtick text"
@@ -79,7 +71,7 @@ def test_admin_reads_the_organization_overview(new_context, learning, tmp_path):
     page.wait_for_function("([sel, before]) => getComputedStyle(document.querySelector(sel)).fill !== before", arg=[tick, light])
     dark = page.locator(tick).first.evaluate("e => getComputedStyle(e).fill")
     assert (light, dark) == ("rgb(42, 63, 95)", "rgb(242, 245, 250)")
-    keep(page, "admin-overview-dark")
+    shot(page, "admin-overview-dark")
     page.get_by_role("button", name="Switch light or dark mode").first.click()
 
     with page.expect_download() as download:
@@ -104,7 +96,7 @@ def test_admin_reads_the_organization_overview(new_context, learning, tmp_path):
     expect(page.locator("#overview-period")).to_contain_text("1 Jan 2020 – 31 Jan 2020")
     expect(page.locator(".js-plotly-plot")).to_have_count(0)
     expect(page.get_by_text("Successful and failed sign-ins appear here once people sign in during this range.")).to_be_visible()
-    keep(page, "admin-overview-empty")
+    shot(page, "admin-overview-empty")
 
     phone = new_context(PHONE).new_page()
     sign_in(phone, "admin@example.com")
@@ -112,6 +104,6 @@ def test_admin_reads_the_organization_overview(new_context, learning, tmp_path):
     for chart in CHARTS:
         phone.locator(f"#chart-{chart}").scroll_into_view_if_needed()
         expect(phone.locator(f"#chart-{chart} .js-plotly-plot")).to_be_visible(timeout=60_000)
-    keep(phone, "admin-overview-phone")
+    shot(phone, "admin-overview-phone")
     # Tables scroll inside their cards: the phone never scrolls sideways.
     assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import random
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -24,14 +22,8 @@ from lms_app.services.seed_assessments import learner_response
 from .conftest import DESKTOP, PHONE, shot, sign_in
 
 pytestmark = [pytest.mark.e2e]
-SHOTS = Path("/tmp/shots")
 TITLE = "Customer service essentials"
 
-
-def keep(page, name: str) -> None:
-    path = shot(page, name)
-    SHOTS.mkdir(exist_ok=True)
-    shutil.copy(path, SHOTS / f"{name}.png")
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +69,7 @@ def test_irene_reads_her_course_analytics_exports_and_messages_a_learner(new_con
     # Learners who stopped weeks ago are at risk, with the reason in words.
     expect(page.locator("#at-risk-list")).to_contain_text("No activity in the course for")
     page.wait_for_load_state("networkidle")
-    keep(page, "course-analytics-desktop")
+    shot(page, "course-analytics-desktop")
 
     # Export the funnel: the file holds the table's rows.
     with page.expect_download() as download:
@@ -98,7 +90,7 @@ def test_irene_reads_her_course_analytics_exports_and_messages_a_learner(new_con
     dialog.locator("#message-send").click()
     expect(dialog.locator("#message-error")).to_have_text("Write a subject.")
     dialog.locator("#message-subject").fill("How is it going?")
-    keep(page, "course-analytics-message")
+    shot(page, "course-analytics-message")
     dialog.locator("#message-send").click()
     expect(page.get_by_text("Message sent to")).to_be_visible()
     expect(dialog).to_have_count(0)
@@ -113,7 +105,7 @@ def test_the_analytics_fit_a_phone(new_context, course):
     expect(page.locator("#chart-funnel .js-plotly-plot")).to_be_visible()
     expect(page.locator("#at-risk-list")).to_be_visible()
     page.wait_for_load_state("networkidle")
-    keep(page, "course-analytics-phone")
+    shot(page, "course-analytics-phone")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
 
 
@@ -127,4 +119,4 @@ def test_a_course_without_learners_says_what_will_appear(new_context, lms_server
     expect(page.get_by_text("This course has no quiz yet.", exact=False)).to_be_visible()
     expect(page.get_by_text("No active learner is at risk.", exact=False)).to_be_visible()
     expect(page.locator(".js-plotly-plot")).to_have_count(0)
-    keep(page, "course-analytics-empty")
+    shot(page, "course-analytics-empty")

@@ -5,9 +5,7 @@ Screenshots on desktop and phone."""
 
 from __future__ import annotations
 
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -20,13 +18,7 @@ from lms_app.services.permissions import actor_for
 from .conftest import DESKTOP, PHONE, shot, sign_in
 
 pytestmark = [pytest.mark.e2e]
-SHOTS = Path("/tmp/shots")
 
-
-def keep(page, name: str) -> None:
-    path = shot(page, name)
-    SHOTS.mkdir(exist_ok=True)
-    shutil.copy(path, SHOTS / f"{name}.png")
 
 
 @pytest.fixture
@@ -78,12 +70,12 @@ def test_irene_grades_in_the_gradebook_and_leo_reads_his_grades(new_context, cou
     page.locator(f"#cell-{run}-{course['item']}").click()
     page.locator("#override-points").fill("18")
     page.locator("#override-reason").fill("Handed in on paper")
-    keep(page, "gradebook-override-dialog")
+    shot(page, "gradebook-override-dialog")
     page.locator("#save-override").click()
     expect(page.get_by_text("Grade overridden.")).to_be_visible()
     # 0.7 × 90 % + 0.3 × 80 % = 87 %
     expect(total).to_have_text("87.0 %")
-    keep(page, "gradebook-desktop")
+    shot(page, "gradebook-desktop")
 
     page.locator("#gradebook-export").click()
     with page.expect_download() as download:
@@ -96,7 +88,7 @@ def test_irene_grades_in_the_gradebook_and_leo_reads_his_grades(new_context, cou
 
     page.locator("#gradebook-setup").click()
     expect(page.get_by_role("dialog")).to_contain_text("Assignments")
-    keep(page, "gradebook-setup")
+    shot(page, "gradebook-setup")
     page.keyboard.press("Escape")
 
     bad = tmp_path / "grades.csv"
@@ -106,7 +98,7 @@ def test_irene_grades_in_the_gradebook_and_leo_reads_his_grades(new_context, cou
     expect(page.locator("#import-summary")).to_contain_text("2 will change, 0 unchanged, 2 with problems")
     expect(page.locator(".gb-import-row")).to_have_count(4)
     expect(page.locator("#commit-import")).to_be_disabled()
-    keep(page, "gradebook-import-preview")
+    shot(page, "gradebook-import-preview")
     page.keyboard.press("Escape")
     expect(total).to_have_text("87.0 %")
 
@@ -114,7 +106,7 @@ def test_irene_grades_in_the_gradebook_and_leo_reads_his_grades(new_context, cou
     sign_in(phone, "irene@example.com")
     phone.goto(f"/teach/courses/{course['course']}/gradebook")
     expect(phone.locator(f"#total-{run}")).to_have_text("87.0 %")
-    keep(phone, "gradebook-phone")
+    shot(phone, "gradebook-phone")
     # The grid scrolls inside its box: the phone never scrolls sideways.
     assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
 
@@ -130,10 +122,10 @@ def test_irene_grades_in_the_gradebook_and_leo_reads_his_grades(new_context, cou
     expect(leo.locator("#still-to-come")).to_contain_text("Bonus")
     # The feedback is Markdown, rendered.
     expect(leo.locator(".gb-grade", has_text="Participation").locator(".gb-feedback strong")).to_have_text("good")
-    keep(leo, "grades-desktop")
+    shot(leo, "grades-desktop")
     leo_phone = new_context(PHONE).new_page()
     sign_in(leo_phone, "leo@example.com")
     leo_phone.goto(f"/learn/courses/{course['course']}/grades")
     expect(leo_phone.locator("#my-total")).to_have_text("87.0 %")
-    keep(leo_phone, "grades-phone")
+    shot(leo_phone, "grades-phone")
     assert leo_phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0

@@ -6,9 +6,7 @@ answers. On a phone he starts a second attempt with the countdown on screen."""
 from __future__ import annotations
 
 import re
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -18,7 +16,7 @@ from lms_app.models import AttemptAnswer, QuizAttempt, User
 from lms_app.services.permissions import actor_for
 from tests.state.course_world import add_quiz, build_course
 
-from .conftest import DESKTOP, PHONE, shot, sign_in
+from .conftest import DESKTOP, PHONE, SHOTS, shot, sign_in
 
 pytestmark = [pytest.mark.e2e]
 
@@ -49,11 +47,6 @@ def wait_saved(lms_server, expected: list, timeout: float = 15.0) -> None:
         time.sleep(0.2)
 
 
-def keep(path: Path, name: str) -> None:
-    """Also under /tmp/shots for the lead's review."""
-    Path("/tmp/shots").mkdir(exist_ok=True)
-    shutil.copy(path, f"/tmp/shots/{name}.png")
-
 
 def test_leo_takes_a_quiz_reloads_in_the_middle_and_sees_his_score(new_context, lms_server, quiz_path):
     page = new_context(DESKTOP).new_page()
@@ -64,7 +57,7 @@ def test_leo_takes_a_quiz_reloads_in_the_middle_and_sees_his_score(new_context, 
     expect(page.locator("#quiz-facts")).to_contain_text("30 minutes")
     expect(page.locator("#quiz-facts")).to_contain_text("0 used of 3")
     expect(page.locator("#quiz-facts")).to_contain_text("60%")
-    keep(shot(page, "quiz-player-intro-desktop"), "quiz-player-intro-desktop")
+    shot(page, "quiz-player-intro-desktop")
 
     page.locator("#quiz-start").click()
     questions = page.locator(".lms-quiz-question")
@@ -79,13 +72,13 @@ def test_leo_takes_a_quiz_reloads_in_the_middle_and_sees_his_score(new_context, 
     wait_saved(lms_server, [0, "paris"])
     expect(page.locator("#quiz-bar #quiz-save-status")).to_have_text("Saved")
     expect(page.locator("#quiz-answered")).to_have_text("2 of 2 answered")
-    keep(shot(page, "quiz-player-attempt-desktop"), "quiz-player-attempt-desktop")
+    shot(page, "quiz-player-attempt-desktop")
     # The last minute shows in amber (the page told, as the server would, that 45 s are left).
     page.evaluate("""() => { const t = document.getElementById('quiz-timer');
         t.setAttribute('data-server-now', String(Number(t.getAttribute('data-deadline')) - 45000)); }""")
     expect(page.locator("#quiz-timer")).to_have_attribute("data-urgent", "true")
     expect(timer).to_have_text(re.compile(r"^0:4\d$"))
-    page.locator("#quiz-bar").screenshot(path="/tmp/shots/quiz-player-timer-last-minute.png")
+    page.locator("#quiz-bar").screenshot(path=str(SHOTS / "quiz-player-timer-last-minute.png"))
 
     # A reload in the middle: the same attempt, the answers kept.
     page.reload()
@@ -102,7 +95,7 @@ def test_leo_takes_a_quiz_reloads_in_the_middle_and_sees_his_score(new_context, 
     expect(page.locator("#quiz-result-summary")).to_contain_text("Passed")
     expect(page.locator(".lms-correct-answer").first).to_contain_text("Yes")
     expect(page.locator(".lms-feedback").first).to_contain_text("Well done.")
-    keep(shot(page, "quiz-player-result-desktop"), "quiz-player-result-desktop")
+    shot(page, "quiz-player-result-desktop")
     # Passing completed the lesson: the outline says so at once.
     expect(page.locator("#player-outline .lms-outline-lesson", has_text="Lifting check")).to_have_attribute("data-lesson-state", "done")
     with lms_server.db() as s:
@@ -114,12 +107,12 @@ def test_leo_takes_a_quiz_reloads_in_the_middle_and_sees_his_score(new_context, 
     phone.goto(quiz_path)
     expect(phone.locator(".lms-quiz-attempt-row")).to_have_count(1)
     expect(phone.locator("#quiz-grade")).to_have_text("100%")
-    keep(shot(phone, "quiz-player-intro-phone"), "quiz-player-intro-phone")
+    shot(phone, "quiz-player-intro-phone")
     phone.locator("#quiz-start").click()
     expect(phone.locator("#quiz-timer-text")).to_have_text(re.compile(r"^\d+:\d\d$"))
     phone.locator(".lms-quiz-question").nth(0).get_by_text("No", exact=True).click()
     wait_saved(lms_server, [1, None])
-    keep(shot(phone, "quiz-player-attempt-phone"), "quiz-player-attempt-phone")
+    shot(phone, "quiz-player-attempt-phone")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the attempt is wider than the phone: {width}px"
     phone.locator("#quiz-submit-top").click()
@@ -127,7 +120,7 @@ def test_leo_takes_a_quiz_reloads_in_the_middle_and_sees_his_score(new_context, 
     phone.locator("#quiz-submit-confirm").click()
     expect(phone.locator("#quiz-result-percent")).to_have_text("0%")
     expect(phone.locator("#quiz-result-summary")).to_contain_text("Not passed")
-    keep(shot(phone, "quiz-player-result-phone"), "quiz-player-result-phone")
+    shot(phone, "quiz-player-result-phone")
 
 
 def test_leo_hands_in_a_file_answer_and_it_awaits_grading(new_context, lms_server, tmp_path):
@@ -151,7 +144,7 @@ def test_leo_hands_in_a_file_answer_and_it_awaits_grading(new_context, lms_serve
     href = question.locator(".lms-quiz-file-link").get_attribute("href")
     response = page.request.get(href)
     assert response.status == 200 and response.headers["content-type"].startswith("application/pdf")
-    keep(shot(page, "quiz-player-file-phone"), "quiz-player-file-phone")
+    shot(page, "quiz-player-file-phone")
     page.reload()
     expect(page.locator(".lms-quiz-question").nth(2).locator(".lms-quiz-file-link")).to_be_visible()
     page.locator("#quiz-submit").click()
@@ -159,4 +152,4 @@ def test_leo_hands_in_a_file_answer_and_it_awaits_grading(new_context, lms_serve
     page.locator("#quiz-submit-confirm").click()
     expect(page.locator("#quiz-result-status")).to_have_text("Awaiting grading")
     expect(page.locator(".lms-review-item").nth(2)).to_contain_text("Awaiting grading")
-    keep(shot(page, "quiz-player-awaiting-phone"), "quiz-player-awaiting-phone")
+    shot(page, "quiz-player-awaiting-phone")
