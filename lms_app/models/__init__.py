@@ -4,6 +4,18 @@ from lms_app.models.analytics import ActivityEvent
 from lms_app.models.assessment import AttemptAnswer, BankQuestion, LessonOverride, QuestionCategory, QuizAttempt, Rubric
 from lms_app.models.audit import AuditChainHead, AuditEvent
 from lms_app.models.base import utcnow
+from lms_app.models.compliance import (
+    Certificate,
+    CertificateTemplate,
+    ExternalTraining,
+    LearningPath,
+    LearningPathCourse,
+    Notification,
+    NotificationPreference,
+    PathEnrollment,
+    Requirement,
+    RequirementAssignment,
+)
 from lms_app.models.catalog import (
     Announcement,
     AnnouncementSeen,
@@ -39,6 +51,8 @@ from lms_app.models.grading import GradeCategory, GradeEntry, GradeItem, GradeSc
 from lms_app.models.jobs import Job, JobRun, OutgoingEmail, RunnerHeartbeat
 
 __all__ = [
+    "Certificate", "CertificateTemplate", "ExternalTraining", "LearningPath", "LearningPathCourse", "Notification",
+    "NotificationPreference", "PathEnrollment", "Requirement", "RequirementAssignment",
     "ActivityEvent", "Announcement", "AnnouncementSeen", "AttemptAnswer", "AuditChainHead", "AuditEvent", "BankQuestion", "Course", "CourseStaff", "CourseTag", "Department",
     "GradeCategory", "GradeEntry", "GradeItem", "GradeScheme", "LessonOverride", "Rubric", "Submission",
     "DepartmentManager", "Enrollment", "EnrollmentKeyFailure", "Group", "GroupManager", "GroupMember", "Invitation", "Job",

@@ -28,11 +28,14 @@ PERMISSIONS: dict[str, str] = {
     "audit.view": "Read the audit trail",
     "reports.export": "Export tables and reports",
     "settings.manage": "Change the organization's settings",
+    "compliance.manage": "Set required training, exempt people, approve training done elsewhere, read compliance reports",
+    "certificates.manage": "Edit the certificate template; revoke and reissue certificates",
+    "paths.manage": "Create and edit learning paths",
 }
 
 BUILTIN_ROLES: dict[str, tuple[str, list[str]]] = {
     "admin": ("Runs the install: everything", list(PERMISSIONS)),
-    "instructor": ("Authors and teaches courses", ["learning.view", "courses.create", "courses.teach"]),
+    "instructor": ("Authors and teaches courses", ["learning.view", "courses.create", "courses.teach", "paths.manage"]),
     "manager": ("Follows the progress of their teams", ["learning.view", "teams.view", "reports.export"]),
     "learner": ("Takes courses", ["learning.view"]),
 }
