@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from lms_app.api import auth, calendar, course_archive, files, worker
+from lms_app.api import auth, calendar, certificates, course_archive, external_training, files, notifications, privacy, worker
 
 
 def build_api() -> FastAPI:
@@ -13,5 +13,9 @@ def build_api() -> FastAPI:
     api.include_router(files.router)
     api.include_router(course_archive.router)
     api.include_router(calendar.router)
+    api.include_router(privacy.router)
+    api.include_router(notifications.router)
+    api.include_router(external_training.router)
+    api.include_router(certificates.router)
     worker.install(api)
     return api

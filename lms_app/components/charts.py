@@ -16,11 +16,13 @@ def _config(filename: str) -> dict:
     }
 
 
-def export_buttons(on_csv, on_xlsx, label: str) -> rx.Component:
-    """CSV and Excel downloads of a table."""
+def export_buttons(on_csv, on_xlsx, label: str, on_pdf=None) -> rx.Component:
+    """CSV and Excel (and, for reports that get printed, PDF) downloads of a table."""
     return rx.hstack(
         rx.button(rx.icon("download", size=14), "CSV", size="1", variant="soft", on_click=on_csv, aria_label=f"Export {label} as CSV"),
         rx.button(rx.icon("sheet", size=14), "Excel", size="1", variant="soft", on_click=on_xlsx, aria_label=f"Export {label} as Excel"),
+        *([rx.button(rx.icon("file-text", size=14), "PDF", size="1", variant="soft", on_click=on_pdf, aria_label=f"Export {label} as PDF")]
+          if on_pdf is not None else []),
         spacing="2",
     )
 

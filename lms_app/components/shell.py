@@ -3,31 +3,56 @@ with the user menu and light/dark switch, and the access-denied and loading view
 
 from __future__ import annotations
 
+import functools
+import operator
+
 import reflex as rx
 
 from lms_app.page_registry import PageSpec
 from lms_app.state.auth import AuthState
+from lms_app.state.notifications import NotificationBellState
 
-# (label, icon, path, permission): shown only to users holding the permission.
-NAVIGATION: list[tuple[str, str, str, str]] = [
-    ("My learning", "book-open", "/learn", "learning.view"),
-    ("Catalog", "library", "/catalog", "learning.view"),
-    ("My courses", "presentation", "/teach", "courses.teach"),
-    ("Grading", "clipboard-check", "/teach/grading", "courses.teach"),
-    ("My teams", "users", "/teams", "teams.view"),
-    ("Overview", "layout-dashboard", "/admin", "admin.view"),
-    ("Users", "user-cog", "/admin/users", "users.view"),
-    ("Roles", "shield-check", "/admin/roles", "roles.manage"),
-    ("Groups & departments", "network", "/admin/groups", "groups.manage"),
-    ("Audit trail", "scroll-text", "/admin/audit", "audit.view"),
+# The sidebar by audience: (heading, [(label, icon, path, permission)]). An entry shows only to
+# users holding its permission; a heading, to users who see one of its entries.
+NAVIGATION_SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
+    ("Learning", [
+        ("My learning", "book-open", "/learn", "learning.view"),
+        ("Catalog", "library", "/catalog", "learning.view"),
+        ("My learning paths", "route", "/learn/paths", "learning.view"),
+        ("My certificates", "medal", "/learn/certificates", "learning.view"),
+        ("Training elsewhere", "award", "/learn/external", "learning.view"),
+    ]),
+    ("Teaching", [
+        ("My courses", "presentation", "/teach", "courses.teach"),
+        ("Grading", "clipboard-check", "/teach/grading", "courses.teach"),
+        ("Learning paths", "list-ordered", "/teach/paths", "paths.manage"),
+    ]),
+    ("Teams", [
+        ("My teams", "users", "/teams", "teams.view"),
+        ("Team required training", "calendar-clock", "/teams/requirements", "teams.view"),
+        ("Training to review", "file-check", "/teams/external-training", "teams.view"),
+    ]),
+    ("Administration", [
+        ("Overview", "layout-dashboard", "/admin", "admin.view"),
+        ("Users", "user-cog", "/admin/users", "users.view"),
+        ("Roles", "shield-check", "/admin/roles", "roles.manage"),
+        ("Groups & departments", "network", "/admin/groups", "groups.manage"),
+        ("Required training", "calendar-check", "/admin/requirements", "compliance.manage"),
+        ("Compliance", "badge-check", "/admin/compliance", "compliance.manage"),
+        ("Certificates", "stamp", "/admin/certificates", "certificates.manage"),
+        ("Audit trail", "scroll-text", "/admin/audit", "audit.view"),
+    ]),
 ]
+NAVIGATION: list[tuple[str, str, str, str]] = [entry for _, entries in NAVIGATION_SECTIONS for entry in entries]
 
 
 def _nav_link(label: str, icon: str, path: str, permission: str) -> rx.Component:
     current = rx.State.router.url.path
-    active = (current == path) | (current.startswith(path + "/") & (path != "/admin"))
-    if path == "/teach":  # the grading pages have their own entry
-        active = (current == path) | (current.startswith("/teach/") & ~current.startswith("/teach/grading"))
+    # An entry is current on its page and the pages below it, except those a longer entry claims
+    # (/teach/grading is Grading's, not My courses').
+    active = (current == path) | current.startswith(path + "/")
+    for longer in (p for _, _, p, _ in NAVIGATION if p.startswith(path + "/")):
+        active = active & ~((current == longer) | current.startswith(longer + "/"))
     return rx.cond(
         AuthState.permissions.contains(permission),
         rx.link(
@@ -45,8 +70,17 @@ def _nav_link(label: str, icon: str, path: str, permission: str) -> rx.Component
     )
 
 
+def _nav_section(heading: str, entries: list[tuple[str, str, str, str]]) -> rx.Component:
+    sees_one = functools.reduce(operator.or_, [AuthState.permissions.contains(permission) for *_, permission in entries])
+    return rx.cond(sees_one, rx.vstack(
+        rx.text(heading, size="1", weight="medium", color_scheme="gray", padding_x="12px", padding_top="8px"),
+        *[_nav_link(*entry) for entry in entries],
+        spacing="1", width="100%",
+    ))
+
+
 def _nav() -> rx.Component:
-    return rx.vstack(*[_nav_link(*item) for item in NAVIGATION], spacing="1", width="100%")
+    return rx.vstack(*[_nav_section(heading, entries) for heading, entries in NAVIGATION_SECTIONS], spacing="2", width="100%")
 
 
 def _brand() -> rx.Component:
@@ -99,11 +133,37 @@ def _mobile_nav() -> rx.Component:
     )
 
 
+def _bell() -> rx.Component:
+    """The unread count, counted once when the page opens (the shell mounts with each page)."""
+    return rx.link(
+        rx.box(
+            rx.icon("bell", size=20),
+            rx.cond(
+                NotificationBellState.unread > 0,
+                rx.badge(NotificationBellState.badge, color_scheme="red", variant="solid", radius="full", size="1",
+                         position="absolute", top="-6px", right="-10px", id="unread-count"),
+                rx.fragment(),
+            ),
+            position="relative",
+            display="flex",
+        ),
+        href="/notifications",
+        aria_label=NotificationBellState.label,
+        title=NotificationBellState.label,
+        color=rx.color("gray", 11),
+        padding="8px",
+        margin_right="4px",
+        on_mount=NotificationBellState.count,
+        id="notification-bell",
+    )
+
+
 def _top_bar(title: str) -> rx.Component:
     return rx.hstack(
         rx.hstack(_mobile_nav(), rx.box(_brand(), display=["flex", "flex", "none"]), spacing="2", align="center"),
         rx.spacer(),
         rx.color_mode.button(variant="ghost", aria_label="Switch light or dark mode"),
+        rx.cond(AuthState.signed_in, _bell(), rx.fragment()),
         rx.cond(AuthState.signed_in, _user_menu(), rx.fragment()),
         align="center",
         padding_x="24px",

@@ -91,6 +91,19 @@ def static_select(options: list[tuple[str, str]], id: str | None = None, **props
     )
 
 
+def filter_select(options: rx.Var, value: rx.Var, on_change, label: str, id: str) -> rx.Component:
+    """A labelled select over options a state computed ({"value", "label"} dicts): a dashboard's filter."""
+    return rx.vstack(
+        rx.text(label, size="1", color_scheme="gray", as_="label", html_for=id),
+        rx.select.root(
+            rx.select.trigger(id=id, width="100%"),
+            rx.select.content(rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))),
+            value=value, on_change=on_change,
+        ),
+        spacing="1", width="100%", min_width="0",
+    )
+
+
 def time_zone_select(**props) -> rx.Component:
     # The browser's own select: ~500 zones open instantly, type-to-find works, and phones show
     # their native picker (a styled list would render every zone on each opening).

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from lms_app import settings
 from lms_app.jobs import JobContext, PermanentJobError, handler
 from lms_app.models import OutgoingEmail, utcnow
-from lms_app.services import enrollment, jobs, quizzes
+from lms_app.services import enrollment, groups, jobs, quizzes, reminders, requirements
 
 log = logging.getLogger("lms_app.jobs")
 
@@ -31,6 +31,10 @@ def build_message(email: OutgoingEmail) -> EmailMessage:
     # Stable per outbox row, so a receiver can recognise a re-sent copy of the same email.
     domain = parseaddr(settings.SMTP_SENDER)[1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = f"<lms-{email.id}-{int(email.created_at.timestamp())}@{domain}>"
+    if email.list_unsubscribe:
+        # RFC 8058: mail programs offer a one-click unsubscribe that POSTs to the link.
+        message["List-Unsubscribe"] = f"<{email.list_unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(email.body_text)
     if email.body_html:
         message.add_alternative(email.body_html, subtype="html")
@@ -129,10 +133,41 @@ def close_overdue_attempts(session: Session, job: JobContext) -> None:
 
 # Jobs that run on a clock: kind -> every how many seconds. Each period gets one job, whatever
 # the number of workers (the dedupe key names the period).
-RECURRING: dict[str, int] = {"enrollment.sweep": 300, "quiz.close_overdue": 60}
+RECURRING: dict[str, int] = {"enrollment.sweep": 300, "quiz.close_overdue": 60, groups.REQUIREMENTS_SYNC: 300, reminders.JOB_KIND: 900}
 
 
 def schedule_recurring(session: Session, now: datetime) -> None:
     for kind, every in RECURRING.items():
         slot = int(now.timestamp()) // every * every
         jobs.enqueue(session, kind, run_at=datetime.fromtimestamp(slot, timezone.utc), dedupe_key=f"{kind}@{slot}")
+
+
+# --- reminders and notifications --------------------------------------------------------------
+
+
+@handler(reminders.JOB_KIND)
+def send_reminders(session: Session, job: JobContext) -> None:
+    """Runs every 15 minutes: due, overdue and expiring-certificate reminders and the weekly
+    manager digests. What is left after a full batch continues at once in a follow-up job."""
+    if reminders.run(session).waiting:
+        jobs.enqueue(session, reminders.JOB_KIND, dedupe_key=f"{reminders.JOB_KIND}@after-{job.id}")
+
+
+
+# --- required training ------------------------------------------------------------------------
+
+
+@handler(groups.REQUIREMENTS_SYNC)
+def sync_requirements(session: Session, job: JobContext) -> None:
+    """Every few minutes for everyone (new department members, recertification windows
+    opening), and at once for the people whose group, department, role or hire date changed."""
+    user_ids = job.payload.get("user_ids")
+    requirements.sync(session, user_ids=None if user_ids is None else [int(u) for u in user_ids])
+
+
+
+@handler(requirements.NOTIFY_JOB)
+def notify_assignments(session: Session, job: JobContext) -> None:
+    """People newly assigned required training (or a recertification round) are told."""
+    requirements.send_assignment_notices(session, assigned=job.payload.get("assigned", []),
+                                         recertification=job.payload.get("recertification", []))

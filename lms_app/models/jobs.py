@@ -58,6 +58,8 @@ class OutgoingEmail(SQLModel, table=True):
     subject: str = Field(max_length=300)
     body_text: str
     body_html: str = ""
+    # The one-click unsubscribe URL (RFC 8058) for notices that can be muted; empty otherwise.
+    list_unsubscribe: str = Field(default="", max_length=500)
     # queued | sent | failed
     status: str = Field(default="queued", max_length=16, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -11,3 +11,5 @@ from lms_app.pages import quiz_attempts  # noqa: F401,E402
 from lms_app.pages import grading, rubrics  # noqa: F401,E402
 from lms_app.pages import gradebook  # noqa: F401,E402
 from lms_app.pages import course_analytics  # noqa: F401,E402
+from lms_app.pages import certificates, compliance_report, requirements  # noqa: F401,E402
+from lms_app.pages import external_training, learning_paths, notifications  # noqa: F401,E402

@@ -6,7 +6,7 @@ import reflex as rx
 
 from lms_app.components.ui import empty_state, page_header
 from lms_app.page_registry import page
-from lms_app.state.admin_audit import CATEGORY_OPTIONS, AdminAuditState as S
+from lms_app.state.admin_audit import CATEGORY_OPTIONS, PERSON_AS_OPTIONS, AdminAuditState as S
 
 _TABLE_FROM = ["none", "none", "none", "block"]  # the table from laptop widths; cards below
 _WIDE = ["none", "none", "none", "none", "table-cell"]  # the IP column on wide screens only
@@ -43,9 +43,16 @@ def _filters() -> rx.Component:
                 width="100%",
                 id="audit-person",
             )), grid_column=wide),
+            # --- audit coverage: the person as the one who acted, the target, or either ---
+            rx.box(_labelled("Who", rx.select.root(
+                rx.select.trigger(width="100%", id="audit-person-as"),
+                rx.select.content(*[rx.select.item(label, value=key) for key, label in PERSON_AS_OPTIONS]),
+                value=S.person_as,
+                on_change=S.set_person_as,
+            )), grid_column=wide),
             _labelled("From", rx.input(type="date", value=S.date_from, on_change=S.set_date_from, width="100%", id="audit-from")),
             _labelled("To", rx.input(type="date", value=S.date_to, on_change=S.set_date_to, width="100%", id="audit-to")),
-            columns=rx.breakpoints(initial="2", md="4"),
+            columns=rx.breakpoints(initial="2", md="5"),
             spacing="3",
             width="100%",
         ),

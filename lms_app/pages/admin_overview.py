@@ -8,6 +8,7 @@ import reflex as rx
 from lms_app.components.charts import chart_card
 from lms_app.components.ui import stat_card
 from lms_app.page_registry import page
+from lms_app.services import compliance_report
 from lms_app.services.analytics_org import MIN_ENROLLMENTS_TO_RANK, NO_DEPARTMENT, RANKED_COURSES
 from lms_app.state.admin_overview import RANGE_OPTIONS, AdminOverviewState
 from lms_app.state.auth import AuthState
@@ -64,7 +65,21 @@ def _key_figures() -> rx.Component:
             rx.box(stat_card("Departments", f["departments"], "building-2", f"and {f['groups']} groups"), id="figure-departments"),
             columns=rx.breakpoints(initial="2", lg="4"), spacing="3", width="100%",
         ),
+        rx.cond(f["required_assigned"] > 0, _required_training()),
         spacing="3", width="100%",
+    )
+
+
+def _required_training() -> rx.Component:
+    f = S.figures
+    return rx.grid(
+        rx.link(stat_card("Required training overdue", f["required_overdue"], "alarm-clock", "past the due date"),
+                href="/admin/compliance", underline="none", id="figure-required-overdue"),
+        rx.link(stat_card("Due soon", f["required_due_soon"], "calendar-clock", f"due in the next {compliance_report.DUE_SOON_DAYS} days"),
+                href="/admin/compliance", underline="none", id="figure-required-due-soon"),
+        rx.link(stat_card("Expiring", f["required_expiring"], "badge-alert", f"certificates lapsing within {compliance_report.EXPIRING_DAYS} days"),
+                href="/admin/compliance", underline="none", id="figure-required-expiring"),
+        columns=rx.breakpoints(initial="2", lg="4"), spacing="3", width="100%",
     )
 
 

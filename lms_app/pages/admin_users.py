@@ -292,6 +292,47 @@ def _confirm_status_change() -> rx.Component:
     )
 
 
+# --- privacy ---
+ANONYMIZE_CONSEQUENCES = [
+    "Their name becomes “Former user #…” and their email address a placeholder that receives no mail.",
+    "Their password, hire date, sign-in history, notifications, roles, groups and manager links are deleted.",
+    "The files and text they handed in are deleted; their enrollments, progress, grades and activity stay, "
+    "unnamed, so course figures do not change.",
+    "Their certificates still verify, under the new name. The audit trail keeps what it recorded.",
+]
+
+
+def _anonymize_dialog() -> rx.Component:
+    s = AdminUserState
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button(rx.icon("eraser", size=16), "Anonymize", color_scheme="red", variant="outline", id="anonymize-open")),
+        rx.dialog.content(
+            rx.dialog.title("Anonymize " + s.name + "?"),
+            rx.dialog.description("For someone who has left. This cannot be undone.", size="2", color_scheme="gray"),
+            rx.unordered_list(*[rx.list_item(rx.text(line, size="2")) for line in ANONYMIZE_CONSEQUENCES], margin_y="12px"),
+            rx.form(
+                rx.vstack(
+                    form_field("Type " + s.email + " to confirm",
+                               rx.input(name="confirm_email", type="email", required=True, auto_complete="off", width="100%", id="anonymize-email")),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                        rx.button("Anonymize for good", type="submit", color_scheme="red", id="anonymize-confirm"),
+                        justify="end",
+                        spacing="3",
+                        width="100%",
+                        wrap="wrap",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=s.anonymize,
+            ),
+            max_width="520px",
+        ),
+        open=s.anonymize_open,
+        on_open_change=s.set_anonymize_open,
+    )
+
+
 def _details_card() -> rx.Component:
     s = AdminUserState
     manage = _can("users.manage")
@@ -421,7 +462,9 @@ def admin_user() -> rx.Component:
                 rx.hstack(
                     rx.avatar(fallback=s.initials, size="5", radius="full"),
                     rx.vstack(
-                        rx.hstack(rx.heading(s.name, size="6"), status_pill(s.status, s.status_label), spacing="3", align="center", wrap="wrap"),
+                        rx.hstack(rx.heading(s.name, size="6"), status_pill(s.status, s.status_label),
+                                  rx.cond(s.anonymized, rx.badge("Anonymized", color_scheme="gray", variant="outline")),  # --- privacy ---
+                                  spacing="3", align="center", wrap="wrap"),
                         rx.text(s.email, color_scheme="gray", size="2"),
                         rx.text("Joined ", s.created, " · last sign-in: ", s.last_login, size="1", color_scheme="gray"),
                         spacing="1",
@@ -431,7 +474,11 @@ def admin_user() -> rx.Component:
                 ),
                 rx.hstack(
                     rx.cond(manage & s.invitation_open, rx.button(rx.icon("send", size=16), "Resend invitation", variant="soft", on_click=s.resend_invitation, id="resend-invitation")),
-                    rx.cond(manage & ~s.is_self & (s.status != "pending"), _confirm_status_change()),
+                    rx.cond(manage & ~s.is_self & (s.status != "pending") & ~s.anonymized, _confirm_status_change()),
+                    # --- privacy ---
+                    rx.cond(manage, rx.button(rx.icon("file-archive", size=16), "Download their data", variant="soft", color_scheme="gray",
+                                              on_click=rx.download(url="/privacy/export/" + s.user_id), id="person-data-export")),
+                    rx.cond(manage & ~s.is_self & (s.status == "deactivated") & ~s.anonymized, _anonymize_dialog()),
                     spacing="2",
                     wrap="wrap",
                 ),

@@ -18,7 +18,9 @@ from lms_app.state.catalog import (
     CourseDetailState,
     EndingView,
     InProgressView,
+    REQUIRED_LABELS,
     MyLearningState,
+    RequiredView,
 )
 
 
@@ -352,6 +354,31 @@ def _in_progress_card(c: InProgressView) -> rx.Component:
     )
 
 
+REQUIRED_COLORS = {"overdue": "red", "in_progress": "blue", "not_started": "amber", "completed": "green", "exempted": "gray"}
+
+
+def _required_row(r: RequiredView) -> rx.Component:
+    return rx.flex(
+        rx.vstack(
+            rx.text(r.title, weight="medium", word_break="break-word"),
+            rx.hstack(
+                rx.badge(rx.match(r.status, *REQUIRED_LABELS.items(), r.status), color_scheme=rx.match(r.status, *REQUIRED_COLORS.items(), "gray"), variant="soft"),
+                rx.text(r.label, size="2", color_scheme=rx.cond(r.status == "overdue", "red", "gray")),
+                spacing="2", align="center", wrap="wrap",
+            ),
+            spacing="1", min_width="0",
+        ),
+        rx.cond(
+            (r.status != "completed") & (r.status != "exempted"),
+            rx.link(rx.button(rx.icon("play", size=16), rx.cond(r.status == "not_started", "Start", "Continue"), size="2"), href=r.href),
+            rx.link(rx.button("Review", size="2", variant="soft"), href=r.href),
+        ),
+        justify="between", align="center", spacing="3", width="100%", wrap="wrap",
+        padding_y="10px", border_bottom=f"1px solid {rx.color('gray', 4)}",
+        class_name="lms-required",
+    )
+
+
 def _ending_row(e: EndingView) -> rx.Component:
     return rx.callout(
         rx.flex(
@@ -431,6 +458,11 @@ def my_learning() -> rx.Component:
         rx.cond(
             s.loaded,
             rx.vstack(
+                rx.cond(
+                    s.required.length() > 0,
+                    section("Required training", rx.card(rx.vstack(rx.foreach(s.required, _required_row), spacing="0", width="100%"), width="100%"),
+                            id="required-training"),
+                ),
                 rx.cond(
                     s.ending_soon.length() > 0,
                     section("Access ending soon", rx.vstack(rx.foreach(s.ending_soon, _ending_row), spacing="2", width="100%"), id="ending-soon"),

@@ -60,6 +60,24 @@ def profile_page() -> rx.Component:
             rx.text("Sign out any session you do not recognize.", color_scheme="gray", size="2"),
             session_table(ProfileState.sessions, ProfileState.revoke),
         ),
+        # --- privacy ---
+        section(
+            "Your data",
+            rx.card(
+                rx.flex(
+                    rx.text("Download everything this site holds about you: your profile, courses and progress, quiz answers, "
+                            "work you handed in, grades, certificates, sign-in history and more, as one ZIP of JSON files with a "
+                            "README that explains them.", size="2", color_scheme="gray"),
+                    rx.button(rx.icon("download", size=16), "Download my data", variant="soft",
+                              on_click=rx.download(url="/privacy/export"), id="download-my-data", flex_shrink="0"),
+                    direction=rx.breakpoints(initial="column", sm="row"),
+                    spacing="4",
+                    align=rx.breakpoints(initial="start", sm="center"),
+                    justify="between",
+                ),
+                width="100%",
+            ),
+        ),
         width="100%",
         spacing="2",
     )

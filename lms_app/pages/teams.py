@@ -5,33 +5,22 @@ from __future__ import annotations
 import reflex as rx
 
 from lms_app.components.charts import chart_card, export_buttons, key_figure
-from lms_app.components.ui import WIDE_ONLY, empty_state, section
+from lms_app.components.ui import WIDE_ONLY, empty_state, filter_select, section
 from lms_app.page_registry import page
+from lms_app.services import compliance_report
 from lms_app.state.teams import ACTIVITY_COLUMNS, COURSE_COLUMNS, PERIOD_OPTIONS, TeamPersonState, TeamsState
 
 # Columns only a tablet or a desktop has room for.
 MEDIUM_UP = ["none", "table-cell"]
 
 
-def _select(options, value, on_change, label: str, id: str) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, size="1", color_scheme="gray", as_="label", html_for=id),
-        rx.select.root(
-            rx.select.trigger(id=id, width="100%"),
-            rx.select.content(rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))),
-            value=value, on_change=on_change,
-        ),
-        spacing="1", width="100%", min_width="0",
-    )
-
-
 def _filters() -> rx.Component:
     s = TeamsState
     return rx.vstack(
         rx.grid(
-            _select(s.unit_options, s.unit, s.set_unit, "Team", "team-unit"),
-            _select(s.course_options, s.course, s.set_course, "Course", "team-course"),
-            _select(PERIOD_OPTIONS, s.period, s.set_period, "Dates", "team-period"),
+            filter_select(s.unit_options, s.unit, s.set_unit, "Team", "team-unit"),
+            filter_select(s.course_options, s.course, s.set_course, "Course", "team-course"),
+            filter_select(PERIOD_OPTIONS, s.period, s.set_period, "Dates", "team-period"),
             columns=rx.breakpoints(initial="1", sm="3"),
             spacing="3",
             width="100%",
@@ -67,6 +56,19 @@ def _key_figures() -> rx.Component:
         _figure("Time spent", "time", "in their courses, so far"),
         _figure("Active people", "active", f["active_hint"]),
         columns=rx.breakpoints(initial="2", md="3", lg="5"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _required_training() -> rx.Component:
+    f = TeamsState.key_figures
+    return rx.grid(
+        rx.box(key_figure("Required training overdue", f["required_overdue"], f["required_hint"], tone="red"), id="figure-required-overdue"),
+        rx.box(key_figure("Due soon", f["required_due_soon"], f"due in the next {compliance_report.DUE_SOON_DAYS} days"), id="figure-required-due-soon"),
+        rx.box(key_figure("Expiring", f["required_expiring"], f"certificates lapsing within {compliance_report.EXPIRING_DAYS} days"),
+               id="figure-required-expiring"),
+        columns=rx.breakpoints(initial="1", sm="3"),
         spacing="3",
         width="100%",
     )
@@ -197,6 +199,7 @@ def my_teams() -> rx.Component:
                 _team_badges(),
                 _filters(),
                 _key_figures(),
+                rx.cond(TeamsState.has_required, _required_training()),
                 _charts(),
                 spacing="4",
                 width="100%",

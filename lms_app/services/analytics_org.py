@@ -31,7 +31,8 @@ from lms_app.models import (ActivityEvent, AuditEvent, Course, Department, Enrol
                             OutgoingEmail, User, utcnow)
 from lms_app.models.base import UTCDateTime
 from lms_app.models.jobs import JOB_DEAD, JOB_QUEUED
-from lms_app.services import dashboard_cache, table_export, timefmt
+from lms_app.services import compliance_report, dashboard_cache, table_export, timefmt
+from lms_app.services.compliance_report import Counts
 from lms_app.services.table_export import Table
 from lms_app.services.errors import Invalid
 from lms_app.services.permissions import Actor, require
@@ -133,6 +134,7 @@ class OrgDashboard:
     active: ActiveUsers
     accounts: Accounts
     trends: Trends
+    required: Counts
 
     @property
     def most_completed(self) -> list[CourseCompletion]:
@@ -369,7 +371,7 @@ def org_dashboard(session: Session, actor: Actor, filters: OrgFilters = OrgFilte
                                     patch=functools.partial(_patch_active, engine, org, zone, today))
     trends = dashboard_cache.cached(("org-trends", org, period), org, lambda: _trends(session, org, period),
                                     patch=functools.partial(_patch_trends, engine, org))
-    return OrgDashboard(period, active, _accounts(session, org, now), trends)
+    return OrgDashboard(period, active, _accounts(session, org, now), trends, compliance_report.org_counts(session, org, now=now))
 
 
 # --- tables: what each chart shows, for people and for files -------------------------------

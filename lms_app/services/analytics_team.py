@@ -38,7 +38,8 @@ from sqlmodel import Session, select
 
 from lms_app import db, live
 from lms_app.models import ActivityEvent, Course, Department, Enrollment, GroupManager, GroupMember, Lesson, LessonProgress, User, utcnow
-from lms_app.services import dashboard_cache, gradebook, groups, progress, table_export, teams
+from lms_app.services import compliance_report, dashboard_cache, gradebook, groups, progress, table_export, teams
+from lms_app.services.compliance_report import Counts
 from lms_app.services.csv_export import in_batches
 from lms_app.services.errors import Invalid, NotFound, PermissionDenied
 from lms_app.services.permissions import Actor, require
@@ -347,6 +348,8 @@ class TeamDashboard:
     people_page: PeoplePage
     activity: list[ActivityPoint]
     weekly: bool
+    # The team's required training (the unit filter applies; the course and date filters do not).
+    required: Counts = field(default_factory=Counts)
 
 
 def _rate(part: float, whole: float) -> float | None:
@@ -449,7 +452,7 @@ def _shape(facts: TeamFacts, window: Window, today: date, *, one_course: bool) -
     return board, people
 
 
-def _facts(session: Session, actor: Actor, filters: TeamFilters) -> tuple[TeamFacts, Window, date]:
+def _facts(session: Session, actor: Actor, filters: TeamFilters) -> tuple[TeamFacts, Window, date, frozenset[int]]:
     require(actor, "teams.view")
     today = utcnow().date()
     window = window_of(filters, today)
@@ -459,21 +462,21 @@ def _facts(session: Session, actor: Actor, filters: TeamFilters) -> tuple[TeamFa
         key, actor.org_id, lambda: _compute(session, scope, filters, window),
         patch=lambda value, changes: _patch(value, filters, window, changes),
     )
-    return facts, window, today
+    return facts, window, today, scope
 
 
 def team_dashboard(session: Session, actor: Actor, filters: TeamFilters = TeamFilters(), people: PeopleQuery = PeopleQuery()) -> TeamDashboard:
     """The manager's team figures under the filters (see the module's docstring for what each
     figure means), with one page of the people table. Cached per manager, scope and filters;
     brought up to date by the changes of the team members only."""
-    facts, window, today = _facts(session, actor, filters)
+    facts, window, today, scope = _facts(session, actor, filters)
     board, frame = _shape(facts, window, today, one_course=filters.course_id is not None)
-    return replace(board, people_page=_people_page(frame, people))
+    return replace(board, people_page=_people_page(frame, people), required=compliance_report.counts_for(session, actor.org_id, scope))
 
 
 def team_people(session: Session, actor: Actor, filters: TeamFilters = TeamFilters(), people: PeopleQuery = PeopleQuery()) -> PeoplePage:
     """One page of the people table alone (another page, another sort, a search), from the same cache."""
-    facts, window, today = _facts(session, actor, filters)
+    facts, window, today, _scope = _facts(session, actor, filters)
     _, frame = _shape(facts, window, today, one_course=filters.course_id is not None)
     return _people_page(frame, people)
 

@@ -35,6 +35,14 @@ CATEGORIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "learning": ("Enrollments and progress", ("enrollment.%", "progress.%")),
     "grades": ("Grades", ("grade.%", "grades.%", "gradebook.%")),  # assessments: gradebook
     "quizzes": ("Quizzes and overrides", ("quiz.%", "override.%")),  # assessments: quiz authoring
+    # --- learning paths and training elsewhere ---
+    "paths": ("Learning paths and training elsewhere", ("path.%", "external_training.%")),
+    # --- certificates ---
+    "certificates": ("Certificates", ("certificate.%", "settings.certificate_template_changed")),
+    # --- privacy ---
+    "privacy": ("Privacy", ("privacy.%", "user.anonymized")),
+    # --- required training ---
+    "requirements": ("Required training", ("requirement.%",)),
 }
 
 PAGE_SIZE = 25
@@ -103,6 +111,18 @@ FIELD_LABELS: dict[str, str] = {
     "action_prefix": "Action",
     "actor_text": "Who",
     "target_text": "Target",
+    # --- certificates ---
+    "heading": "Heading",
+    "body": "Text",
+    "signature_name": "Signed by",
+    "signature_title": "Signer's title",
+    "footer": "Footer",
+    # --- required training ---
+    "training": "Training",
+    "audience": "Audience",
+    "due": "Due date rule",
+    "recertification": "Recertification",
+    "reminders": "Reminders",
 }
 _LIST_LIMIT = 10
 
@@ -347,7 +367,54 @@ SENTENCES: dict[str, Callable[[_Ctx], str]] = {
     "course.learner_messaged": lambda c: f"{c.who} emailed {c.target} about {c.val('course', 'a course')}: “{c.val('subject', '')}”",
     # exports ("<thing>.exported" in general)
     "audit.exported": _exported,
+    # --- privacy and audit coverage ---
+    "privacy.exported": lambda c: (f"{c.who} downloaded their personal data archive" if c.own
+                                   else f"{c.who} downloaded the personal data archive of {c.target}"),
+    "user.anonymized": lambda c: f"{c.who} anonymized a departed person's account, now {c.val('name', c.target)}",
+    "questions.imported": lambda c: f"{c.who} imported {_plural(_count(c, 'count'), 'question', 'questions')} into the bank category {c.target}",
+    "quiz.attempt_closed": lambda c: (f"The quiz attempt {c.target} closed at its deadline" if c.after.get("closed_by") == "deadline"
+                                      else f"{c.who} handed in the quiz attempt {c.target}"),
+    "questions.exported": lambda c: f"{c.who} exported {_plural(_count(c, 'count'), 'question', 'questions')} of the bank category {c.target} as GIFT",
+    # --- reminders and notifications ---
+    "notification.preference_changed": lambda c: (f"{c.who} chose “{c.val('email', '')}” for emails about “{c.val('notification', '')}”"
+                                                  + (" with the unsubscribe link of an email" if c.after.get("via") == "unsubscribe link" else "")),
+    # --- learning paths and training elsewhere ---
+    "path.created": lambda c: f"{c.who} created the learning path {c.target}",
+    "path.updated": lambda c: (f"{c.who} reordered the courses of the learning path {c.target}"
+                               if _changed_fields(c) == ["courses"] and sorted(c.before.get("courses") or []) == sorted(c.after.get("courses") or [])
+                               else _change_sentence(c, "learning path")),
+    "path.deleted": lambda c: f"{c.who} deleted the learning path {c.target}",
+    "path.enrolled": lambda c: f"{c.who} put {_people(c, 'learners')} on the learning path {c.target}" + (f" (as {c.after['via']})" if c.after.get("via") else ""),
+    "path.completed": lambda c: f"{c.val('learner', 'Someone')} completed the learning path {c.target}",
+    "external_training.recorded": lambda c: f"{c.who} recorded training done elsewhere for {c.val('learner', 'someone')}: “{c.val('title', '')}” ({c.val('provider', '')})",
+    "external_training.approved": lambda c: f"{c.who} approved the training done elsewhere {c.target}",
+    "external_training.rejected": lambda c: f"{c.who} rejected the training done elsewhere {c.target}" + (f": {c.after['note']}" if c.after.get("note") else ""),
+    # --- certificates ---
+    "certificate.issued": lambda c: (f"{c.val('learner', c.target)} was awarded the certificate {c.val('code')} for {c.val('title')}"
+                                     + (f", valid for {c.val('valid_months')} months" if c.after.get("valid_months") else "")),
+    "certificate.revoked": lambda c: f"{c.who} revoked the certificate {c.val('code')} ({c.target}): {c.val('reason')}",
+    "certificate.reissued": lambda c: (f"{c.who} reissued the certificate {c.before.get('code', '')} ({c.target}) "
+                                       f"as {c.after.get('code', '')}; the old code is revoked"),
+    "settings.certificate_template_changed": lambda c: _change_sentence(c),
+    # --- required training ---
+    "requirement.created": lambda c: (f"{c.who} required {c.target} of {c.val('audience', 'someone')}"
+                                      + (f", due {c.after['due']}" if c.after.get("due") else "")),
+    "requirement.updated": lambda c: _change_sentence(c, "requirement"),
+    "requirement.retired": lambda c: f"{c.who} retired the requirement {c.target}",
+    "requirement.exempted": lambda c: f"{c.who} exempted {c.val('learner', 'someone')} from {c.target}: {c.val('reason', '')}",
+    "requirement.exemption_removed": lambda c: f"{c.who} removed the exemption of {c.val('learner', 'someone')} from {c.target}",
+    "requirement.assigned": lambda c: _assigned_sentence(c),
+    "requirement.completed": lambda c: (f"{c.val('learner', 'Someone')} satisfied the requirement {c.target}"
+                                        + (" with training done elsewhere" if c.after.get("via") == "external" else "")),
 }
+
+
+def _assigned_sentence(ctx: _Ctx) -> str:
+    """'Required training Fire safety: assigned to 3 people, recertification opened for leo@…'."""
+    parts = [f"{label} {_people(ctx, key)}" for key, label in (
+        ("assigned", "assigned to"), ("recertification", "recertification opened for"), ("removed", "taken off"),
+        ("restored", "back for")) if ctx.after.get(key)]
+    return f"Required training {ctx.target}: " + ("; ".join(parts) if parts else "no change")
 
 
 def sentence(event: AuditEvent, target_fallback: str = "") -> str:

@@ -22,7 +22,7 @@ from lms_app.models import (
     UserRole,
     utcnow,
 )
-from lms_app.services import activity, audit
+from lms_app.services import activity, audit, groups
 from lms_app.services.email import queue_email
 from lms_app.services.errors import Invalid, NotFound, PermissionDenied, Throttled
 from lms_app.services.passwords import check_policy, hash_password, needs_rehash, verify_password
@@ -384,6 +384,7 @@ def register(session: Session, email: str, name: str, password: str, *, ip: str 
     learner = session.exec(select(Role).where(Role.org_id == org.id, Role.name == "learner")).first()
     if learner is not None:
         session.add(UserRole(user_id=user.id, role_id=learner.id))
+    groups.requirements_follow(session, [user.id])  # "everyone" and role requirements reach newcomers
     audit.record(session, None, "user.registered", target_type="user", target_id=user.id, target_label=email,
                  after={"pending_approval": user.pending_approval}, ip=ip, org_id=org.id)
     return user

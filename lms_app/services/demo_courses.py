@@ -429,6 +429,25 @@ def seed_demo_courses(session: Session, users: dict[str, User], learners: list[U
     session.flush()
 
 
+def seed_demo_requirements(session: Session, users: dict[str, User]) -> None:
+    """Required training for the demo: customer service for Sales (some done, some due soon)
+    and warehouse safety for Field Operations, due 90 days after hiring (so already overdue)."""
+    from sqlmodel import select
+
+    from lms_app.models import Course, Department
+    from lms_app.services import requirements
+
+    admin = actor_for(session, users["admin@example.com"])
+    course_ids = dict(session.exec(select(Course.title, Course.id)).all())
+    departments = dict(session.exec(select(Department.name, Department.id)).all())
+    for title, department, spec in (
+        ("Customer service essentials", "Sales", {"due_mode": "after_assignment", "due_days": 21, "recert_months": 12}),
+        ("Warehouse safety", "Field Operations", {"due_mode": "after_hire", "due_days": 90}),
+    ):
+        requirements.create_requirement(session, admin, requirements.RequirementSpec(
+            course_id=course_ids[title], audience="department", audience_id=departments[department], **spec))
+
+
 _ASSIGNMENT_TEXT = [
     "A customer came back with a tent whose zip broke on the second night. I thanked her, apologised, "
     "and exchanged it at once. Next time I would also check the spare parts we have for zips.",

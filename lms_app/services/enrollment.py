@@ -83,7 +83,7 @@ def active_enrollment(session: Session, course_id: int, user_id: int) -> Enrollm
         Enrollment.course_id == course_id, Enrollment.user_id == user_id, Enrollment.status == "active")).first()
 
 
-def _expire_if_due(session: Session, enrollment: Enrollment | None, now: datetime) -> Enrollment | None:
+def expire_if_due(session: Session, enrollment: Enrollment | None, now: datetime) -> Enrollment | None:
     """The enrollment if still active; one whose access ended (the job has not run yet) expires now."""
     if enrollment is not None and enrollment.expires_at is not None and enrollment.expires_at <= now:
         _expire(session, enrollment)
@@ -104,8 +104,10 @@ def _expire(session: Session, enrollment: Enrollment) -> None:
                  after={"expires_at": enrollment.expires_at}, org_id=enrollment.org_id, actor_label="system", ip="")
 
 
-def _new_run(session: Session, course: Course, user_id: int, source: str, now: datetime, *, by: int | None,
-             group_id: int | None = None) -> Enrollment:
+def new_run(session: Session, course: Course, user_id: int, source: str, now: datetime, *, by: int | None,
+            group_id: int | None = None) -> Enrollment:
+    """A new active run of the course (for the caller to add), its access ending per the course.
+    No permission check: callers enroll on someone's behalf (a group, a requirement, a path)."""
     activity.record(session, org_id=course.org_id, user_id=user_id, kind="enrolled", course_id=course.id, at=now)
     return Enrollment(
         org_id=course.org_id, course_id=course.id, user_id=user_id, status="active", enrolled_at=now,
@@ -140,7 +142,7 @@ def self_enroll(session: Session, actor: Actor, course_id: int, key: str | None 
     course = get_course(session, actor, course_id)
     if course.visibility == "draft":
         raise NotFound("That course does not exist.")
-    current = _expire_if_due(session, active_enrollment(session, course.id, actor.user_id), now)
+    current = expire_if_due(session, active_enrollment(session, course.id, actor.user_id), now)
     if current is not None:
         return current
     if course.visibility == "archived":
@@ -166,7 +168,7 @@ def self_enroll(session: Session, actor: Actor, course_id: int, key: str | None 
         if required is not None and done is None:
             raise Invalid(f"Finish “{required.title}” first.")
     retake = _runs_before(session, course.id, actor.user_id)
-    enrollment = _new_run(session, course, actor.user_id, "self", now, by=actor.user_id)
+    enrollment = new_run(session, course, actor.user_id, "self", now, by=actor.user_id)
     session.add(enrollment)
     try:
         session.flush()
@@ -199,10 +201,10 @@ def _enroll(session: Session, actor: Actor, course: Course, user_ids: set[int], 
     eligible = {u.id: u for u in users if u.is_active and not u.pending_approval}
     already = 0
     for user_id in list(eligible):
-        if _expire_if_due(session, active_enrollment(session, course.id, user_id), now) is not None:
+        if expire_if_due(session, active_enrollment(session, course.id, user_id), now) is not None:
             already += 1
             del eligible[user_id]
-    runs = [_new_run(session, course, uid, source, now, by=actor.user_id, group_id=group_id) for uid in sorted(eligible)]
+    runs = [new_run(session, course, uid, source, now, by=actor.user_id, group_id=group_id) for uid in sorted(eligible)]
     session.add_all(runs)
     try:
         session.flush()
@@ -420,7 +422,7 @@ def follow_groups(session: Session, group_ids: list[int] | None = None, *, now: 
             User.id.in_(members), User.id.not_in(had_a_run), User.is_active, User.pending_approval.is_(False)).order_by(User.id)).all()
         if not newcomers:
             continue
-        session.add_all(_new_run(session, course, u.id, "group", now, by=None, group_id=group_id) for u in newcomers)
+        session.add_all(new_run(session, course, u.id, "group", now, by=None, group_id=group_id) for u in newcomers)
         session.flush()
         audit.record(session, None, "enrollment.created", org_id=course.org_id, actor_label="Group enrollment",
                      target_type="course", target_id=course.id, target_label=course.title,

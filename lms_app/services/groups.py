@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, or_
 from sqlmodel import Session, select
 
-from lms_app.models import Department, DepartmentManager, Group, GroupManager, GroupMember, User
+from lms_app.models import Department, DepartmentManager, Group, GroupManager, GroupMember, Requirement, User
 from lms_app.services import audit, jobs
 from lms_app.services.errors import Conflict, Invalid, NotFound
 from lms_app.services.permissions import Actor, require
@@ -64,10 +64,11 @@ def _person(session: Session, actor: Actor, user_id: int) -> User:
 def find_people(session: Session, actor: Actor, query: str, *, limit: int = 8, exclude: set[int] | None = None) -> list[Person]:
     """Active people whose name or email contains the query (pickers for members and managers)."""
     require(actor, "groups.manage")
-    return _find_people(session, actor.org_id, query, limit=limit, exclude=exclude)
+    return find_people_in_org(session, actor.org_id, query, limit=limit, exclude=exclude)
 
 
-def _find_people(session: Session, org_id: int, query: str, *, limit: int, exclude: set[int] | None) -> list[Person]:
+def find_people_in_org(session: Session, org_id: int, query: str, *, limit: int, exclude: set[int] | None) -> list[Person]:
+    """People of the organization whose name or email matches (for pickers; callers check who may search)."""
     query = (query or "").strip()
     if len(query) < 2:
         return []
@@ -78,6 +79,21 @@ def _find_people(session: Session, org_id: int, query: str, *, limit: int, exclu
     ).order_by(User.name).limit(limit + len(exclude or ()))
     rows = [Person(*r) for r in session.exec(stmt).all() if not exclude or r[0] not in exclude]
     return rows[:limit]
+
+
+# --- required training ---
+# Required training follows groups, departments, roles and hire dates: a change asks the job
+# runner to bring the requirements of the people it touches up to date at once (the recurring
+# run of the same job is the safety net).
+REQUIREMENTS_SYNC = "compliance.sync"
+
+
+def requirements_follow(session: Session, user_ids) -> None:
+    """Enqueue a requirements sync for these people (in the caller's transaction), when there
+    is any requirement to follow."""
+    ids = sorted({int(u) for u in user_ids})
+    if ids and session.exec(select(Requirement.id).where(Requirement.retired_at.is_(None)).limit(1)).first() is not None:
+        jobs.enqueue(session, REQUIREMENTS_SYNC, {"user_ids": ids})
 
 
 # --- department tree --------------------------------------------------------------------------
@@ -188,8 +204,12 @@ def update_department(session: Session, actor: Actor, department_id: int, *, nam
     before = {"name": dept.name, "parent": old_parent.name if old_parent else None}
     after = {"name": name, "parent": parent.name if parent else None}
     if before != after:
+        moved = dept.parent_id != new_parent_id
         dept.name, dept.parent_id = name, new_parent_id
         session.add(dept)
+        if moved:
+            subtree = descendant_ids(session, actor.org_id, dept.id)
+            requirements_follow(session, session.exec(select(User.id).where(User.department_id.in_(subtree))).all())
         audit.record(session, actor, "department.updated", target_type="department", target_id=dept.id, target_label=name, before=before, after=after)
     return dept
 
@@ -205,6 +225,7 @@ def delete_department(session: Session, actor: Actor, department_id: int) -> int
     people = list(session.exec(select(User.id).where(User.department_id == dept.id)).all())
     if people:
         session.execute(User.__table__.update().where(User.department_id == dept.id).values(department_id=None))
+        requirements_follow(session, people)
     session.execute(delete(DepartmentManager).where(DepartmentManager.department_id == dept.id))
     audit.record(session, actor, "department.deleted", target_type="department", target_id=dept.id, target_label=dept.name,
                  before={"name": dept.name, "people": len(people)})
@@ -328,8 +349,10 @@ def delete_group(session: Session, actor: Actor, group_id: int) -> None:
     """Delete a group; its people keep their accounts, only the membership goes."""
     require(actor, "groups.manage")
     group = _group(session, actor, group_id)
-    members = session.exec(select(func.count(GroupMember.id)).where(GroupMember.group_id == group.id)).one()
+    member_ids = session.exec(select(GroupMember.user_id).where(GroupMember.group_id == group.id)).all()
+    members = len(member_ids)
     session.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
+    requirements_follow(session, member_ids)
     session.execute(delete(GroupManager).where(GroupManager.group_id == group.id))
     audit.record(session, actor, "group.deleted", target_type="group", target_id=group.id, target_label=group.name,
                  before={"name": group.name, "members": members})
@@ -354,6 +377,7 @@ def add_members(session: Session, actor: Actor, group_id: int, user_ids: list[in
     session.add_all(GroupMember(group_id=group.id, user_id=uid) for uid in new)
     session.flush()
     jobs.groups_gained_members(session, [group.id])
+    requirements_follow(session, new)
     audit.record(session, actor, "group.members_added", target_type="group", target_id=group.id, target_label=group.name,
                  after={"added": [valid[u] for u in new]})
     return len(new)
@@ -367,6 +391,7 @@ def remove_member(session: Session, actor: Actor, group_id: int, user_id: int) -
         raise NotFound("That person is not in this group.")
     user = session.get(User, user_id)
     session.delete(row)
+    requirements_follow(session, [row.user_id])
     audit.record(session, actor, "group.member_removed", target_type="group", target_id=group.id, target_label=group.name,
                  before={"member": user.email if user else str(user_id)})
 

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from lms_app.locales import LANGUAGES, is_time_zone
 from lms_app.models import User
-from lms_app.services import audit
+from lms_app.services import audit, groups
 from lms_app.services.errors import Invalid
 from lms_app.services.permissions import Actor, require
 
@@ -34,4 +34,6 @@ def update_profile(session: Session, actor: Actor, *, name: str, timezone: str, 
     after = {"name": name, "timezone": timezone, "locale": locale}
     if after != before:
         audit.record(session, actor, "user.updated", target_type="user", target_id=user.id, target_label=user.email, before=before, after=after)
+    if timezone != before["timezone"]:  # open due dates end at midnight in the new zone
+        groups.requirements_follow(session, [user.id])
     return user

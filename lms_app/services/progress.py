@@ -29,7 +29,7 @@ from lms_app.models import (
     User,
     utcnow,
 )
-from lms_app.services import activity, audit, timefmt
+from lms_app.services import activity, audit, requirements, timefmt
 from lms_app.services.courses import can_view_as_staff, final_assessment, lessons_of, module_gate, modules_of
 from lms_app.services.errors import Conflict, Invalid, NotFound, PermissionDenied
 from lms_app.services.permissions import Actor, require
@@ -541,6 +541,8 @@ def _complete_course_if_met(session: Session, actor: Actor | None, enrollment: E
                  target_label=f"{learner.email if learner else enrollment.user_id} in {course.title}",
                  after={"course": course.title, "learner": learner.email if learner else None, "completed_at": now,
                         "rule": course.completion_rule})
+    # The certificate and the required training it satisfies follow in the same transaction.
+    requirements.course_completed(session, enrollment)
 
 
 # --- progress figures ------------------------------------------------------------------------

@@ -236,6 +236,8 @@ def export_gift(session: Session, actor: Actor, category_id: int) -> str:
             walk(child, f"{path}/{child.name}" if path else child.name)
 
     walk(root, "")
+    audit.record(session, actor, "questions.exported", target_type="question_category", target_id=root.id, target_label=root.name,
+                 after={"count": len(out), "format": "GIFT"})
     return gift.export(out)
 
 

@@ -30,8 +30,8 @@ from lms_app.models import (
     UserRole,
     utcnow,
 )
-from lms_app.services import seed_activity, seed_assessments
-from lms_app.services.demo_courses import seed_demo_courses
+from lms_app.services import seed_activity, seed_assessments, seed_compliance
+from lms_app.services.demo_courses import seed_demo_courses, seed_demo_requirements
 from lms_app.services.passwords import hash_password
 from lms_app.services.seed_activity import bulk_insert
 from lms_app.services.setup import ensure_installation
@@ -136,6 +136,7 @@ def seed_demo(session: Session, *, with_courses: bool = True) -> list[DemoLogin]
     session.flush()
     if with_courses:
         seed_demo_courses(session, users, learners)
+        seed_demo_requirements(session, users)
     return DEMO_LOGINS
 
 
@@ -375,6 +376,8 @@ def _synthetic_courses(session: Session, org_id: int, rng: random.Random, people
     instructor_of = {c["id"]: c["created_by_id"] for c in courses}
     counts |= seed_assessments.seed_results(session, org_id, rng, lessons, runs, instructor_of, end, events)
     say(f"{counts['quiz_attempts']:,} quiz attempts, {counts['submissions']:,} submissions, {counts['grade_entries']:,} grades")
+    # Required training, certificates and paths: their runs' events join the log before the logins are added.
+    counts |= seed_compliance.seed_compliance(session, org_id, rng, end, events, say)
     events = seed_activity.with_logins(rng, events)
     counts["activity_events"] = seed_activity.insert_events(session, events, say)
     session.flush()

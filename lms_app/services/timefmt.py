@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -19,6 +19,16 @@ def show(dt: datetime | None, tz: str | None, *, never: str = "Never") -> str:
         return never
     local = dt.astimezone(zone(tz))
     return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+def day(d: date | None, *, never: str = "—") -> str:
+    """'26 Nov 2026': a calendar date (due dates are dates, not instants)."""
+    return never if d is None else f"{d.day} {d:%b %Y}"
+
+
+def local_day(dt: datetime | None, tz: str | None, *, never: str = "—") -> str:
+    """'26 Nov 2026': the day an instant falls on in the viewer's zone."""
+    return never if dt is None else day(dt.astimezone(zone(tz)).date())
 
 
 def utc_offset(tz: str | None, at: datetime | None = None) -> str:

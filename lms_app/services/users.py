@@ -29,7 +29,7 @@ from lms_app.services.csv_export import csv_text, in_batches
 from lms_app.services.csv_import import EXTRA_VALUES, EXTRA_VALUES_PROBLEM, email_problem, is_email, problems_summary, read_csv
 from lms_app.services.email import queue_email
 from lms_app.services.errors import Conflict, Invalid, NotFound, PermissionDenied
-from lms_app.services.groups import department_outline, descendant_ids
+from lms_app.services.groups import department_outline, descendant_ids, requirements_follow
 from lms_app.services.passwords import check_policy, hash_password
 from lms_app.services.permissions import Actor, require
 from lms_app.services.setup import ensure_installation
@@ -168,7 +168,15 @@ def _department_or_none(session: Session, actor: Actor, department_id: int | Non
     return dept
 
 
-def _active_admin_ids(session: Session, org_id: int) -> set[int]:
+# An anonymized account's address: undeliverable by design (RFC 2606's .invalid).
+ANONYMIZED_DOMAIN = "anonymized.invalid"
+
+
+def is_anonymized(email: str) -> bool:
+    return email.endswith(f"@{ANONYMIZED_DOMAIN}")
+
+
+def active_admin_ids(session: Session, org_id: int) -> set[int]:
     now = utcnow()
     return set(session.exec(
         select(UserRole.user_id).join(Role, Role.id == UserRole.role_id).join(User, User.id == UserRole.user_id)
@@ -304,6 +312,7 @@ def invite_user(session: Session, actor: Actor, email: str, name: str, role_name
     session.add_all(UserRole(user_id=user.id, role_id=r.id) for r in roles)
     session.add_all(GroupMember(group_id=g.id, user_id=user.id) for g in groups)
     jobs.groups_gained_members(session, [g.id for g in groups])
+    requirements_follow(session, [user.id])
     auth.create_invitation(session, actor, user)
     audit.record(session, actor, "user.invited", target_type="user", target_id=user.id, target_label=email,
                  after={"name": name, "roles": [r.name for r in roles], "department": dept.name if dept else None, "groups": [g.name for g in groups]})
@@ -354,6 +363,8 @@ def update_user(session: Session, actor: Actor, user_id: int, *, name: str, emai
     user.name, user.email, user.timezone, user.locale, user.hire_date = name, email, timezone, locale, hire
     user.department_id = dept.id if dept else None
     session.add(user)
+    if {"department", "hire_date", "timezone"} & set(changed):
+        requirements_follow(session, [user.id])  # due dates follow the hire date and the time zone
     audit.record(session, actor, "user.updated", target_type="user", target_id=user.id, target_label=email,
                  before={k: before_all[k] for k in changed}, after={k: after_all[k] for k in changed})
     return user
@@ -369,6 +380,7 @@ def set_department(session: Session, actor: Actor, user_id: int, department_id: 
     old = session.get(Department, user.department_id) if user.department_id else None
     user.department_id = new_id
     session.add(user)
+    requirements_follow(session, [user.id])
     audit.record(session, actor, "user.department_changed", target_type="user", target_id=user.id, target_label=user.email,
                  before={"department": old.name if old else None}, after={"department": dept.name if dept else None})
     return user
@@ -400,6 +412,7 @@ def set_groups(session: Session, actor: Actor, user_id: int, group_ids: list[int
         session.execute(delete(GroupMember).where(GroupMember.user_id == user.id, GroupMember.group_id.in_(removed)))
     session.add_all(GroupMember(group_id=g.id, user_id=user.id) for g in groups if g.id not in current)
     jobs.groups_gained_members(session, [g.id for g in groups if g.id not in current])
+    requirements_follow(session, [user.id])
     audit.record(session, actor, "user.groups_changed", target_type="user", target_id=user.id, target_label=user.email,
                  before={"groups": sorted(current.values(), key=str.lower)}, after={"groups": [g.name for g in groups]})
     session.flush()
@@ -424,10 +437,11 @@ def deactivate_user(session: Session, actor: Actor, user_id: int) -> int:
         raise Invalid("You cannot deactivate your own account.")
     if not user.is_active:
         raise Invalid(f"{user.name} is already deactivated.")
-    if user.id in _active_admin_ids(session, actor.org_id) and len(_active_admin_ids(session, actor.org_id)) <= 1:
+    if user.id in active_admin_ids(session, actor.org_id) and len(active_admin_ids(session, actor.org_id)) <= 1:
         raise Invalid(f"{user.name} is the last administrator: give someone else the admin role first.")
     user.is_active = False
     session.add(user)
+    requirements_follow(session, [user.id])
     revoked = auth.revoke_all_sessions(session, user.id)
     audit.record(session, actor, "user.deactivated", target_type="user", target_id=user.id, target_label=user.email,
                  before={"is_active": True}, after={"is_active": False, "sessions_revoked": revoked})
@@ -439,8 +453,11 @@ def reactivate_user(session: Session, actor: Actor, user_id: int) -> User:
     user = _user(session, actor, user_id)
     if user.is_active:
         raise Invalid(f"{user.name} is already active.")
+    if is_anonymized(user.email):
+        raise Invalid("An anonymized account cannot come back: invite the person again as a new user.")
     user.is_active = True
     session.add(user)
+    requirements_follow(session, [user.id])
     audit.record(session, actor, "user.reactivated", target_type="user", target_id=user.id, target_label=user.email,
                  before={"is_active": False}, after={"is_active": True})
     return user
@@ -454,6 +471,7 @@ def approve_registration(session: Session, actor: Actor, user_id: int) -> User:
         raise Invalid(f"{user.name} is not waiting for approval.")
     user.pending_approval = False
     session.add(user)
+    requirements_follow(session, [user.id])
     org = session.get(Organization, user.org_id)
     queue_email(session, to=user.email, org_id=user.org_id, subject=f"Your account at {org.name} is approved",
                 body_text=f"Hello {user.name},\n\nYour account is approved: you can sign in now at {settings.PUBLIC_URL}/login\n")
@@ -520,13 +538,14 @@ def assign_role(session: Session, actor: Actor, user_id: int, role_id: int, expi
         grant = UserRole(user_id=user.id, role_id=role.id, expires_at=until)
     session.add(grant)
     session.flush()
+    requirements_follow(session, [user.id])
     audit.record(session, actor, "role.granted", target_type="user", target_id=user.id, target_label=user.email,
                  before=before, after={"role": role.name, "expires_at": until.isoformat() if until else None})
     return grant
 
 
 def _keep_an_admin(session: Session, actor: Actor, user: User) -> None:
-    admins = _active_admin_ids(session, actor.org_id)
+    admins = active_admin_ids(session, actor.org_id)
     if user.id in admins and len(admins) <= 1:
         who = "You are" if user.id == actor.user_id else f"{user.name} is"
         raise Invalid(f"{who} the last administrator: give someone else the admin role first, so the install is never left without one.")
@@ -542,6 +561,7 @@ def remove_role(session: Session, actor: Actor, user_id: int, role_id: int) -> N
     if role.name == "admin" and role.builtin:
         _keep_an_admin(session, actor, user)
     session.delete(grant)
+    requirements_follow(session, [user.id])
     audit.record(session, actor, "role.revoked", target_type="user", target_id=user.id, target_label=user.email,
                  before={"role": role.name, "expires_at": grant.expires_at.isoformat() if grant.expires_at else None})
     session.flush()
@@ -778,6 +798,7 @@ def commit_import(session: Session, actor: Actor, csv_text: str) -> int:
         session.add_all(GroupMember(group_id=groups[g.lower()], user_id=user.id) for g in dict.fromkeys(x.lower() for x in row.groups))
     session.flush()
     jobs.groups_gained_members(session, {groups[g.lower()] for _, row in users for g in row.groups})
+    requirements_follow(session, [u.id for u, _ in users])
     for user, _ in users:
         auth.create_invitation(session, actor, user)
     audit.record(session, actor, "users.imported", target_type="users", target_label=f"{len(users)} people",

@@ -16,6 +16,14 @@ from lms_app.state.base import ActorMixin, signed_in
 # (key, label) for the category select.
 CATEGORY_OPTIONS: list[tuple[str, str]] = [(key, label) for key, (label, _patterns) in audit_log.CATEGORIES.items()]
 PAGE_SIZE = 25
+# --- audit coverage: whom the person filter looks for ---
+PERSON_AS_OPTIONS: list[tuple[str, str]] = [("any", "Did it or was its target"), ("actor", "Did it"), ("target", "Was its target")]
+
+
+def _person_filters(person: str, person_as: str) -> dict[str, str]:
+    """The person typed, as the service's filter on the actor, the target or either."""
+    key = {"actor": "actor_text", "target": "target_text"}.get(person_as, "person")
+    return {key: person}
 
 
 def _row(r: audit_log.AuditRow) -> dict[str, str]:
@@ -26,6 +34,7 @@ def _row(r: audit_log.AuditRow) -> dict[str, str]:
 class AdminAuditState(ActorMixin, rx.State):
     category: str = "all"
     person: str = ""
+    person_as: str = "any"  # --- audit coverage ---
     date_from: str = ""
     date_to: str = ""
     page: int = 1
@@ -57,12 +66,12 @@ class AdminAuditState(ActorMixin, rx.State):
 
     def _search(self, session: Session, actor: Actor, **changes) -> None:
         """Run the search with some filters changed; keep the new values only if it worked."""
-        wanted = {"category": self.category, "person": self.person, "date_from": self.date_from,
+        wanted = {"category": self.category, "person": self.person, "person_as": self.person_as, "date_from": self.date_from,
                   "date_to": self.date_to, "page": self.page, **changes}
-        result = audit_log.search_events(session, actor, category=wanted["category"], person=wanted["person"],
+        result = audit_log.search_events(session, actor, category=wanted["category"], **_person_filters(wanted["person"], wanted["person_as"]),
                                          date_from=wanted["date_from"], date_to=wanted["date_to"],
                                          page=wanted["page"], page_size=PAGE_SIZE)
-        self.category, self.person = wanted["category"], wanted["person"]
+        self.category, self.person, self.person_as = wanted["category"], wanted["person"], wanted["person_as"]
         self.date_from, self.date_to = wanted["date_from"], wanted["date_to"]
         self.page, self.pages, self.total = result.page, result.pages, result.total
         self.rows = [_row(r) for r in result.rows]
@@ -72,7 +81,7 @@ class AdminAuditState(ActorMixin, rx.State):
     @signed_in
     def load(self, session: Session, actor: Actor):
         self.details_open, self.verify_status, self.verify_message = False, "", ""
-        self._search(session, actor, category="all", person="", date_from="", date_to="", page=1)
+        self._search(session, actor, category="all", person="", person_as="any", date_from="", date_to="", page=1)
 
     @rx.event
     @signed_in
@@ -83,6 +92,14 @@ class AdminAuditState(ActorMixin, rx.State):
     @signed_in
     def set_person(self, session: Session, actor: Actor, value: str):
         self._search(session, actor, person=str(value)[:200], page=1)
+
+    # --- audit coverage ---
+    @rx.event
+    @signed_in
+    def set_person_as(self, session: Session, actor: Actor, value: str):
+        if value not in dict(PERSON_AS_OPTIONS):
+            raise Invalid("Choose whom to look for from the list.")
+        self._search(session, actor, person_as=value, page=1)
 
     @rx.event
     @signed_in
@@ -97,7 +114,7 @@ class AdminAuditState(ActorMixin, rx.State):
     @rx.event
     @signed_in
     def clear_filters(self, session: Session, actor: Actor):
-        self._search(session, actor, category="all", person="", date_from="", date_to="", page=1)
+        self._search(session, actor, category="all", person="", person_as="any", date_from="", date_to="", page=1)
 
     @rx.event
     @signed_in
@@ -138,7 +155,7 @@ class AdminAuditState(ActorMixin, rx.State):
     @rx.event
     @signed_in
     def export(self, session: Session, actor: Actor):
-        data = audit_log.export_events(session, actor, category=self.category, person=self.person,
+        data = audit_log.export_events(session, actor, category=self.category, **_person_filters(self.person, self.person_as),
                                        date_from=self.date_from, date_to=self.date_to)
         filename = f"audit-trail-{datetime.now(timezone.utc):%Y-%m-%d}.csv"
         self._search(session, actor)  # the export is an event too

@@ -91,15 +91,17 @@ class AdminOverviewState(LiveDashboardMixin, rx.State):
 
     def _refresh(self, session: Session, actor: Actor) -> None:
         dash = analytics_org.org_dashboard(session, actor, self._filters())
-        shown = repr((dash.period, dash.active, dash.accounts, dash.trends))
+        shown = repr((dash.period, dash.active, dash.accounts, dash.trends, dash.required))
         if shown != self._shown:
             self._show(dash)
             self._shown = shown
 
     def _show(self, dash: OrgDashboard) -> None:
         a = dash.accounts
+        r = dash.required
         self.figures = {"active_today": dash.active.today, "active_week": dash.active.week, "active_month": dash.active.month,
-                        **vars(a)}
+                        **vars(a), "required_assigned": r.assigned, "required_overdue": r.overdue, "required_due_soon": r.due_soon,
+                        "required_expiring": r.expiring}
         self.period_text = f"{analytics_org.period_label(dash.period)} · days from midnight, {dash.period.zone} time"
         self.bucket_word = "week" if dash.period.bucket_days == 7 else "day"
         unranked = dash.unranked_courses

@@ -9,7 +9,7 @@ from datetime import date
 import reflex as rx
 from sqlmodel import Session
 
-from lms_app.services import profile, timefmt, users
+from lms_app.services import privacy, profile, timefmt, users
 from lms_app.services.permissions import Actor
 from lms_app.state.base import ActorMixin, cookie_token, read_upload, signed_in
 from lms_app.state.profile import session_rows
@@ -263,6 +263,9 @@ class AdminUserState(ActorMixin, rx.State):
     department_options: list[Option] = []
     sessions: list[dict[str, str]] = []
     confirm_open: bool = False
+    # --- privacy ---
+    anonymized: bool = False
+    anonymize_open: bool = False
 
     @rx.var
     def initials(self) -> str:
@@ -298,11 +301,12 @@ class AdminUserState(ActorMixin, rx.State):
         self.group_options = [Option(str(g_id), name) for g_id, name in options.groups if g_id not in member_of]
         self.department_options = _dept_options(options)
         self.sessions = session_rows(session, actor, uid, cookie_token(self.router.headers.cookie), tz) if actor.can("users.manage") else []
+        self.anonymized = users.is_anonymized(d.email)
 
     @rx.event
     @signed_in
     def load(self, session: Session, actor: Actor):
-        self.found, self.confirm_open = False, False
+        self.found, self.confirm_open, self.anonymize_open = False, False, False
         self._fill(session, actor)
 
     @rx.event
@@ -380,6 +384,19 @@ class AdminUserState(ActorMixin, rx.State):
         self.confirm_open = False
         self._fill(session, actor)
         return rx.toast.success(f"{self.name} can sign in again.")
+
+    # --- privacy ---
+    @rx.event
+    def set_anonymize_open(self, value: bool):
+        self.anonymize_open = bool(value)
+
+    @rx.event
+    @signed_in
+    def anonymize(self, session: Session, actor: Actor, form: dict):
+        privacy.anonymize_user(session, actor, self._target(), str(form.get("confirm_email", "")))
+        self.anonymize_open = False
+        self._fill(session, actor)
+        return rx.toast.success(f"The account is anonymized: it now reads {self.name}.")
 
     @rx.event
     @signed_in

@@ -75,6 +75,30 @@ class EndingView:
 
 
 @dataclasses.dataclass
+class RequiredView:
+    title: str
+    status: str  # a requirements status key
+    label: str  # what the learner reads about it: "Due 3 Dec 2026", "Overdue since ...", "Completed on ..."
+    href: str
+
+
+REQUIRED_LABELS = {"overdue": "Overdue", "in_progress": "In progress", "not_started": "Not started", "completed": "Completed", "exempted": "Exempted"}
+
+
+def required_view(item: learning.RequiredItem, tz: str) -> RequiredView:
+    if item.status == "completed":
+        until = f" · valid until {timefmt.local_day(item.expires_at, tz)}" if item.expires_at else ""
+        label = f"Completed on {timefmt.local_day(item.completed_at, tz)}{until}"
+    elif item.status == "exempted":
+        label = "You are exempted from this one"
+    elif item.status == "overdue":
+        label = f"Was due {timefmt.day(item.due_on)}"
+    else:
+        label = f"Due {timefmt.day(item.due_on)}"
+    return RequiredView(item.title, item.status, label, item.href)
+
+
+@dataclasses.dataclass
 class CompletedView:
     id: str
     title: str
@@ -325,6 +349,7 @@ class MyLearningState(ActorMixin, rx.State):
     first_name: str = ""
     department: str = ""
     groups: list[str] = []
+    required: list[RequiredView] = []
     in_progress: list[InProgressView] = []
     ending_soon: list[EndingView] = []
     completed: list[CompletedView] = []
@@ -348,6 +373,7 @@ class MyLearningState(ActorMixin, rx.State):
         self.ending_soon = [EndingView(str(e.course_id), e.title, e.ends_on, e.href) for e in mine.ending_soon]
         self.completed = [CompletedView(str(c.course_id), c.title, c.completed_on, c.href, unread.get(c.course_id, 0)) for c in mine.completed]
         tz = profile.get_profile(session, actor).timezone
+        self.required = [required_view(item, tz) for item in learning.required_training(session, actor)]
         self.latest_announcements = [
             LatestAnnouncementView(a.course_title, a.title, timefmt.show(a.posted_at, tz), a.unread, announcements.learners_page_href(a.course_id))
             for a in announcements.latest_for_learner(session, actor)

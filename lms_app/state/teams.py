@@ -75,6 +75,7 @@ class TeamsState(LiveDashboardMixin, rx.State):
     activity_rows: list[list[str]] = []
     has_enrollments: bool = False
     has_activity: bool = False
+    has_required: bool = False
 
     @rx.var
     def people_range(self) -> str:
@@ -104,6 +105,7 @@ class TeamsState(LiveDashboardMixin, rx.State):
         self.loaded, self.members, self.units, self.key_figures = False, [], [], {}
         self.people_matching, self.people_page, self.people_pages = 0, 1, 1
         self.course_rows, self.activity_rows, self.has_enrollments, self.has_activity = [], [], False, False
+        self.has_required = False
         self.course_figure, self.activity_figure = go.Figure(), go.Figure()
 
     def _show(self, board: TeamDashboard, tz: str) -> None:
@@ -119,7 +121,11 @@ class TeamsState(LiveDashboardMixin, rx.State):
             "time": timefmt.time_spent(board.seconds),
             "active": str(board.active_people),
             "active_hint": f"of {board.people} with activity, {words}",
+            "required_overdue": str(board.required.overdue), "required_due_soon": str(board.required.due_soon),
+            "required_expiring": str(board.required.expiring),
+            "required_hint": f"{board.required.compliant} of {board.required.assigned} required trainings done or exempted",
         }
+        self.has_required = board.required.assigned > 0
         self.has_enrollments = bool(board.courses)
         self.course_rows = [[c.title, str(c.people), str(c.completed), percent(c.completion_rate), percent(c.average_score), timefmt.time_spent(c.seconds)]
                             for c in board.courses]

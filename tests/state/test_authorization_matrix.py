@@ -57,6 +57,8 @@ PAGE_ROWS: dict[str, set[str]] = {
     "/teams/people/[user_id]": {MANAGER, ADMIN},
     # --- dashboards: course analytics (rows below) ---
     "/teach/courses/[course_id]/analytics": {INSTRUCTOR, ADMIN},
+    # --- compliance: report (rows below) ---
+    "/admin/compliance": {ADMIN},
     "/admin": {ADMIN},
     "/profile": SIGNED_IN,
     "/admin/audit": {ADMIN},
@@ -93,6 +95,24 @@ PAGE_ROWS: dict[str, set[str]] = {
     "/teach/courses/[course_id]/sessions/[lesson_id]": {INSTRUCTOR, ADMIN},
     # --- assessments: quiz authoring (rows below) ---
     "/teach/courses/[course_id]/quizzes/[lesson_id]": {INSTRUCTOR, ADMIN},
+    # --- learning paths and training elsewhere (rows below) ---
+    "/teach/paths": {INSTRUCTOR, ADMIN},
+    "/teach/paths/[path_id]": {INSTRUCTOR, ADMIN},
+    "/learn/paths": SIGNED_IN,
+    "/learn/external": SIGNED_IN,
+    "/teams/external-training": {MANAGER, ADMIN},
+    # --- certificates (rows below) ---
+    "/learn/certificates": SIGNED_IN,
+    "/admin/certificates": {ADMIN},
+    # Anyone holding a code may check it, signed in or not.
+    "/verify/[code]": EVERYONE,
+    # --- required training (rows below) ---
+    "/admin/requirements": {ADMIN},
+    "/admin/requirements/[requirement_id]": {ADMIN},
+    "/teams/requirements": {MANAGER, ADMIN},
+    "/teams/requirements/[requirement_id]": {MANAGER, ADMIN},
+    # --- reminders and notifications (rows below) ---
+    "/notifications": SIGNED_IN,
 }
 
 
@@ -153,6 +173,10 @@ def in_quiz_file_question(ids: dict) -> dict:
             "answers": [ShownAnswer()], "answered": [True], "file_links": [""], "upload_target": 3}
 
 
+# --- learning paths and training elsewhere ---
+EXTERNAL_DRAFT = {"title": "First aid at work", "provider": "Red Cross", "completed_on": "2026-01-15", "hours": "7"}
+
+
 # --- assessments: assignments ---
 ASSIGNMENT_FORM = {"instructions": "Report one hazard.", "submission_type": "both", "max_files": "2", "max_file_mb": "5", "accepted_types": "",
                    "max_points": "10", "due_at": "2031-01-05T12:00", "cut_off_at": "", "late_penalty_percent": "", "late_penalty_max_percent": "",
@@ -192,6 +216,14 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     # Someone outside the manager's team reads "not in your team" (the admin manages no team).
     "TeamPersonState.load": HandlerRow({MANAGER, ADMIN}, "/teams/people/{learner}"),
     "AdminOverviewState.load": HandlerRow({ADMIN}, "/admin"),
+    # --- compliance: report (rows below) ---
+    # The page is the admin's; the service also serves a manager the report of their own team.
+    "ComplianceReportState.load": HandlerRow({MANAGER, ADMIN}, "/admin/compliance"),
+    "ComplianceReportState.set_requirement": HandlerRow({MANAGER, ADMIN}, "/admin/compliance", lambda ids: ("all",)),
+    "ComplianceReportState.set_department": HandlerRow({MANAGER, ADMIN}, "/admin/compliance", lambda ids: (str(ids["department"]),)),
+    "ComplianceReportState.set_status": HandlerRow({MANAGER, ADMIN}, "/admin/compliance", lambda ids: ("overdue",)),
+    "ComplianceReportState.turn_page": HandlerRow({MANAGER, ADMIN}, "/admin/compliance", lambda ids: (1,)),
+    "ComplianceReportState.export": HandlerRow({MANAGER, ADMIN}, "/admin/compliance", lambda ids: ("departments", "pdf")),
     # --- dashboards: admin overview (rows below) ---
     "AdminOverviewState.set_range": HandlerRow({ADMIN}, "/admin", lambda ids: ("7",)),
     "AdminOverviewState.set_dates": HandlerRow({ADMIN}, "/admin", lambda ids: ({"from": "2026-01-01", "to": "2026-01-31"},)),
@@ -599,6 +631,92 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     **{f"QuizAttemptsState.{name}": HandlerRow(EVERYONE, "/teach/courses/{course}/quizzes/{quiz}", lambda ids: (str(ids["learner"]),), ui_only=True)
        for name in ("pick_person", "pick_group", "ask_delete_override")},
     "QuizAttemptsState.ask_action": HandlerRow(EVERYONE, "/teach/courses/{course}/quizzes/{quiz}", lambda ids: ("reset", str(ids["quiz_attempt"])), ui_only=True),
+    # --- learning paths and training elsewhere (rows below) ---
+    # Paths are Irene's and the admins' (paths.manage); the world's path holds the world's
+    # course, Leo on it (so deleting it is refused with a reason, not denied).
+    "LearningPathsState.load": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/paths"),
+    "LearningPathsState.create": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/paths", lambda ids: ({"title": "Winter onboarding", "description": ""},)),
+    "LearningPathsState.set_create_open": HandlerRow(EVERYONE, "/teach/paths", lambda ids: (True,), ui_only=True),
+    **{f"PathEditorState.{name}": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/paths/{path}", args) for name, args in (
+        ("load", lambda ids: ()), ("delete", lambda ids: ()), ("search_people", lambda ids: ("maya",)),
+        ("save", lambda ids: ({"title": "Onboarding", "rule": "all", "required_count": "", "certificate_months": "12"},)),
+        ("add_course", lambda ids: ({"course": str(ids["path_spare_course"])},)), ("remove_course", lambda ids: (str(ids["course"]),)),
+        ("move_course", lambda ids: (str(ids["course"]), "down")), ("assign_person", lambda ids: (str(ids["manager"]),)),
+        ("assign_group", lambda ids: ({"group": str(ids["group"])},)), ("assign_department", lambda ids: ({"department": str(ids["department"])},)))},
+    "PathEditorState.pick_rule": HandlerRow(EVERYONE, "/teach/paths/{path}", lambda ids: ("count",), ui_only=True),
+    "PathEditorState.set_delete_open": HandlerRow(EVERYONE, "/teach/paths/{path}", lambda ids: (True,), ui_only=True),
+    "MyPathsState.load": HandlerRow(SIGNED_IN, "/learn/paths"),
+    # Anyone who takes courses records their own training; the draft is the caller's own.
+    "MyExternalTrainingState.load": HandlerRow(SIGNED_IN, "/learn/external"),
+    "MyExternalTrainingState.record": HandlerRow(SIGNED_IN, "/learn/external", lambda ids: ([rx.UploadFile(io.BytesIO(PDF), path=Path("certificate.pdf"))],),
+                                                 given=lambda ids: {"draft": EXTERNAL_DRAFT}),
+    **{f"{state}.{name}": HandlerRow(EVERYONE, path, args, ui_only=True) for state, path in (
+        ("MyExternalTrainingState", "/learn/external"), ("ExternalReviewState", "/teams/external-training")) for name, args in (
+        ("set_form_open", lambda ids: (True,)), ("set_draft", lambda ids: ("title", "First aid")))},
+    # The review queue: Leo's pending record is for Maya (his manager) and the admins.
+    **{f"ExternalReviewState.{name}": HandlerRow({MANAGER, ADMIN}, "/teams/external-training", args, given=given) for name, args, given in (
+        ("load", lambda ids: (), lambda ids: {}), ("set_tab", lambda ids: ("approved",), lambda ids: {}),
+        ("approve", lambda ids: (str(ids["external_training"]),), lambda ids: {}),
+        ("reject", lambda ids: ({"note": "The certificate is not signed."},), lambda ids: {"reject_id": str(ids["external_training"])}),
+        ("open_record_for", lambda ids: (), lambda ids: {}), ("search_people", lambda ids: ("leo",), lambda ids: {}),
+        ("pick_person", lambda ids: (str(ids["learner"]),), lambda ids: {"person_query": "leo"}))},
+    "ExternalReviewState.ask_reject": HandlerRow(EVERYONE, "/teams/external-training", lambda ids: (str(ids["external_training"]),), ui_only=True),
+    "ExternalReviewState.set_reject_open": HandlerRow(EVERYONE, "/teams/external-training", lambda ids: (True,), ui_only=True),
+    # Recording for Leo (as picking him leaves the form): his manager and the admins.
+    "ExternalReviewState.record": HandlerRow({MANAGER, ADMIN}, "/teams/external-training",
+                                             lambda ids: ([rx.UploadFile(io.BytesIO(PDF), path=Path("certificate.pdf"))],),
+                                             given=lambda ids: {"draft": EXTERNAL_DRAFT, "_for_user": ids["learner"]}),
+    # --- privacy (rows below) ---
+    # Leo is still active: the admin is told to deactivate him first (allowed, nothing changes).
+    "AdminUserState.anonymize": HandlerRow({ADMIN}, "/admin/users/{learner}", lambda ids: ({"confirm_email": "leo@example.com"},)),
+    "AdminUserState.set_anonymize_open": HandlerRow(EVERYONE, "/admin/users/{learner}", lambda ids: (True,), ui_only=True),
+    # --- audit coverage (rows below) ---
+    "AdminAuditState.set_person_as": HandlerRow({ADMIN}, "/admin/audit", lambda ids: ("target",)),
+    # --- certificates (rows below) ---
+    # Leo's certificate of the world's course: the template and the issued list are the
+    # admins' (certificates.manage); the dialogs' fields are the caller's own view.
+    "LearnerCertificatesState.load": HandlerRow(SIGNED_IN, "/learn/certificates"),
+    **{f"AdminCertificatesState.{name}": HandlerRow({ADMIN}, "/admin/certificates", args, given=given) for name, args, given in (
+        ("load", lambda ids: (), lambda ids: {}), ("discard_changes", lambda ids: (), lambda ids: {}),
+        ("edit_template", lambda ids: ("heading", "Award of merit"), lambda ids: {"body": "{learner}"}),
+        ("save_template", lambda ids: (), lambda ids: {"heading": "Award of merit", "body": "{learner} did {course}"}),
+        ("set_search", lambda ids: ("leo",), lambda ids: {}), ("set_status_filter", lambda ids: ("valid",), lambda ids: {}),
+        ("clear_filters", lambda ids: (), lambda ids: {}), ("go_to_page", lambda ids: (1,), lambda ids: {}),
+        ("revoke", lambda ids: ({"reason": "Issued by mistake"},), lambda ids: {"target_id": str(ids["certificate"])}),
+        ("reissue", lambda ids: (), lambda ids: {"target_id": str(ids["certificate"])}))},
+    **{f"AdminCertificatesState.{name}": HandlerRow(EVERYONE, "/admin/certificates", args, ui_only=True) for name, args in (
+        ("ask_revoke", lambda ids: (str(ids["certificate"]),)), ("ask_reissue", lambda ids: (str(ids["certificate"]),)),
+        ("set_revoke_open", lambda ids: (True,)), ("set_reissue_open", lambda ids: (True,)))},
+    "VerifyState.load": HandlerRow(EVERYONE, "/verify/{certificate_code}"),
+    # --- required training (rows below) ---
+    # The world's requirement: the group Store leads (which Maya manages) must take "Manual
+    # handling"; the list and its form on the team's address (managers for their team, admins),
+    # one requirement's people on the admin's address (admins only).
+    **{f"RequirementsState.{name}": HandlerRow({MANAGER, ADMIN}, "/teams/requirements", args, given=given) for name, args, given in (
+        ("load", lambda ids: (), lambda ids: {}), ("set_show_retired", lambda ids: (True,), lambda ids: {}),
+        ("open_new", lambda ids: (), lambda ids: {}), ("open_edit", lambda ids: (str(ids["requirement"]),), lambda ids: {}),
+        ("search_people", lambda ids: ("leo",), lambda ids: {}),
+        ("save", lambda ids: ({"course": str(ids["requirement_course"]), "group": str(ids["group"]), "due_days": "30", "reminder_days": "7"},),
+         lambda ids: {"form_kind": "course", "form_audience": "group", "form_due_mode": "after_assignment"}))},
+    **{f"RequirementsState.{name}": HandlerRow(EVERYONE, "/teams/requirements", args, ui_only=True) for name, args in (
+        ("set_form_open", lambda ids: (True,)), ("pick_kind", lambda ids: ("path",)), ("pick_audience", lambda ids: ("group",)),
+        ("pick_due_mode", lambda ids: ("fixed",)), ("pick_person", lambda ids: (str(ids["learner"]),)))},
+    **{f"RequirementPeopleState.{name}": HandlerRow({ADMIN}, "/admin/requirements/{requirement}", args, given=given) for name, args, given in (
+        ("load", lambda ids: (), lambda ids: {}), ("refresh", lambda ids: (), lambda ids: {"current_id": str(ids["requirement"])}),
+        ("set_status", lambda ids: ("overdue",), lambda ids: {}), ("set_search", lambda ids: ("ben",), lambda ids: {}),
+        ("go_to_page", lambda ids: (1,), lambda ids: {}), ("export", lambda ids: ("csv",), lambda ids: {}),
+        ("exempt", lambda ids: ({"reason": "Long-term sick leave"},), lambda ids: {"exempt_id": str(ids["requirement_assignment"])}),
+        ("remove_exemption", lambda ids: (str(ids["requirement_assignment"]),), lambda ids: {}), ("retire", lambda ids: (), lambda ids: {}))},
+    **{f"RequirementPeopleState.{name}": HandlerRow(EVERYONE, "/admin/requirements/{requirement}", args, ui_only=True) for name, args in (
+        ("ask_exempt", lambda ids: (str(ids["requirement_assignment"]),)), ("set_exempt_open", lambda ids: (True,)),
+        ("set_retire_open", lambda ids: (True,)))},
+    # --- reminders and notifications (rows below) ---
+    # One's own notifications and settings: anyone signed in (another person's notification
+    # reads "does not exist"). The bell counts nothing for a visitor who is signed out.
+    "NotificationBellState.count": HandlerRow(EVERYONE, "/notifications"),
+    **{f"NotificationsState.{name}": HandlerRow(SIGNED_IN, "/notifications", args) for name, args in (
+        ("load", lambda ids: ()), ("mark_read", lambda ids: ("1",)), ("open_item", lambda ids: ("1",)),
+        ("mark_all_read", lambda ids: ()), ("set_email", lambda ids: ("manager_digest", "off")))},
 }
 
 # --- API routes: (method, path) -> who may call it (public routes answer everyone) -----------------
@@ -630,6 +748,20 @@ API_ROWS: dict[tuple[str, str], set[str]] = {
     # --- assessments: assignments (rows below) ---
     # The PDF Leo handed in for the world's assignment: Leo and the course's staff (Irene, admins).
     ("GET", "/files/submissions/{submission_id}/{index}"): {LEARNER, INSTRUCTOR, ADMIN},
+    # --- learning paths and training elsewhere (rows below) ---
+    # The evidence of Leo's record: Leo, his manager (Maya) and the admins (compliance.manage).
+    ("GET", "/files/external-training/{training_id}"): {LEARNER, MANAGER, ADMIN},
+    # --- privacy (rows below) ---
+    # One's own archive: anyone signed in. Leo's archive: Leo and those who manage users.
+    ("GET", "/privacy/export"): SIGNED_IN,
+    ("GET", "/privacy/export/{user_id}"): {LEARNER, ADMIN},
+    # --- certificates (rows below) ---
+    # Leo's certificate: Leo, his manager (Maya) and the admins (certificates.manage).
+    ("GET", "/certificates/{certificate_id}.pdf"): {LEARNER, MANAGER, ADMIN},
+    # --- reminders and notifications (rows below) ---
+    # The unsubscribe link: the signed token in it is the proof, not the sign-in cookie.
+    ("GET", "/unsubscribe"): EVERYONE,
+    ("POST", "/unsubscribe"): EVERYONE,
 }
 # The world's ids the API paths' parameters stand for.
 API_PATH_IDS = {"lesson_id": "file_lesson", "course_id": "course", "session_lesson_id": "live_lesson"}
@@ -638,6 +770,12 @@ API_PATH_IDS_OF_ROUTE = {"/files/lessons/{lesson_id}/images/{image_id}": {"lesso
                          "/files/quiz-answers/{attempt_id}/{position}": {"attempt_id": "player_attempt", "position": "player_file_position"}}
 # --- assessments: assignments ---
 API_PATH_IDS_OF_ROUTE["/files/submissions/{submission_id}/{index}"] = {"submission_id": "submission", "index": "submission_index"}
+# --- privacy ---
+API_PATH_IDS_OF_ROUTE["/privacy/export/{user_id}"] = {"user_id": "learner"}
+# --- learning paths and training elsewhere ---
+API_PATH_IDS_OF_ROUTE["/files/external-training/{training_id}"] = {"training_id": "external_training"}
+# --- certificates ---
+API_PATH_IDS_OF_ROUTE["/certificates/{certificate_id}.pdf"] = {"certificate_id": "certificate"}
 
 
 def _app_states() -> list[type[rx.State]]:
@@ -796,6 +934,38 @@ def world(demo, engine, actor_of):
         course_ids["grading_answer"] = s.exec(select(AttemptAnswer.id).where(AttemptAnswer.attempt_id == essay_attempt.id)).one()
         course_ids["rubric"] = rubrics.save_rubric(s, actor_of(LOGINS[INSTRUCTOR]), course_ids["course"], "Essay rubric", [
             {"name": "Argument", "levels": [{"label": "Weak", "points": 0}, {"label": "Sound", "points": 2}]}]).id
+        # --- learning paths and training elsewhere: Irene's path (the world's course, Leo on it),
+        # a spare published course, Leo's pending record of training done elsewhere ---
+        from lms_app.services import external_training, learning_paths
+
+        path = learning_paths.create_path(s, actor_of(LOGINS[INSTRUCTOR]), "Onboarding")
+        learning_paths.add_course(s, actor_of(LOGINS[INSTRUCTOR]), path.id, course_ids["course"])
+        learning_paths.assign_path(s, actor_of(LOGINS[INSTRUCTOR]), path.id, user_ids=[leo.id])
+        spare = courses.create_course(s, actor_of(LOGINS[INSTRUCTOR]), "Forklift basics")
+        spare_module = courses.add_module(s, actor_of(LOGINS[INSTRUCTOR]), spare.id, "Basics")
+        courses.add_lesson(s, actor_of(LOGINS[INSTRUCTOR]), spare_module.id, "Read me", "text", {"markdown": "Read me."})
+        courses.set_visibility(s, actor_of(LOGINS[INSTRUCTOR]), spare.id, "published")
+        course_ids["path"], course_ids["path_spare_course"] = path.id, spare.id
+        course_ids["external_training"] = external_training.record(
+            s, actor_of(LOGINS[LEARNER]), title="First aid at work", provider="Red Cross", completed_on="2026-01-15", hours="7",
+            evidence=(io.BytesIO(PDF), "certificate.pdf")).id
+        # --- certificates: Leo's certificate of the world's course ---
+        from lms_app.services import certificates
+
+        leo_certificate = certificates.issue(s, user_id=leo.id, course_id=course_ids["course"], valid_months=12)
+        course_ids["certificate"], course_ids["certificate_code"] = leo_certificate.id, leo_certificate.code
+        # --- required training: the group Store leads must take "Manual handling" ---
+        from lms_app.models import RequirementAssignment
+        from lms_app.services import requirements
+
+        handling = courses.create_course(s, actor_of(LOGINS[INSTRUCTOR]), "Manual handling")
+        handling_module = courses.add_module(s, actor_of(LOGINS[INSTRUCTOR]), handling.id, "Basics")
+        courses.add_lesson(s, actor_of(LOGINS[INSTRUCTOR]), handling_module.id, "Lift", "text", {"markdown": "Bend your knees."})
+        courses.set_visibility(s, actor_of(LOGINS[INSTRUCTOR]), handling.id, "published")
+        required = requirements.create_requirement(s, admin, requirements.RequirementSpec(course_id=handling.id, audience="group", audience_id=group.id))
+        course_ids["requirement"], course_ids["requirement_course"] = required.id, handling.id
+        course_ids["requirement_assignment"] = s.exec(select(RequirementAssignment.id).where(
+            RequirementAssignment.requirement_id == required.id, RequirementAssignment.user_id == member)).one()
         s.flush()
         ids = {
             "learner": leo.id, "manager": maya.id, "pending": pending.id, "invited": invited.id, "member": member,

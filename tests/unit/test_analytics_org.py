@@ -157,7 +157,7 @@ def test_most_and_least_completed_courses_need_the_minimum_enrollments(world, se
 def test_least_completed_never_repeats_the_most_completed(world, session):
     d = dashboard(world, session)
     courses = {i: analytics_org.CourseCompletion(i, f"Course {i:02d}", 10, i) for i in range(1, 9)}
-    d = analytics_org.OrgDashboard(d.period, d.active, d.accounts, analytics_org.replace(d.trends, courses=courses))
+    d = analytics_org.OrgDashboard(d.period, d.active, d.accounts, analytics_org.replace(d.trends, courses=courses), d.required)
     assert [c.completed for c in d.most_completed] == [8, 7, 6, 5, 4]
     assert [c.completed for c in d.least_completed] == [1, 2, 3]
 

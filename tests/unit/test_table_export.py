@@ -7,6 +7,7 @@ import io
 
 import pandas as pd
 import pytest
+from pypdf import PdfReader
 from sqlmodel import select
 
 from lms_app.models import AuditEvent
@@ -37,4 +38,14 @@ def test_excel_holds_the_rows_with_numbers_as_numbers(demo, session, actor_of):
 
 def test_an_unknown_format_is_refused(demo, session, actor_of):
     with pytest.raises(Invalid):
-        table_export.table_file(session, actor_of("admin@example.com"), "Courses", COLUMNS, ROWS, "pdf")
+        table_export.table_file(session, actor_of("admin@example.com"), "Courses", COLUMNS, ROWS, "odt")
+
+
+def test_pdf_prints_every_row_in_any_script_with_the_header_on_each_page(demo, session, actor_of):
+    rows = [[f"Łukasz Żółć {i}", i, 0.5] for i in range(80)]
+    content, filename, mime = table_export.table_file(session, actor_of("admin@example.com"), "Курсы and courses", COLUMNS, rows, "pdf")
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
+    assert filename.endswith(".pdf") and mime == "application/pdf" and len(pages) >= 2
+    assert "Курсы and courses" in pages[0]
+    assert all(COLUMNS[0] in page for page in pages)
+    assert all(f"Łukasz Żółć {i}" in "".join(pages) for i in range(80))
