@@ -10,4 +10,6 @@ AREAS: dict[str, str] = {
     "gradebook": "bench.gradebook",
     "assessments": "bench.assessments",
     "dashboards": "bench.dashboards",
+    "compliance": "bench.compliance",
+    "certificates": "bench.certificates",
 }

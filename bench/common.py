@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -139,6 +140,38 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+BENCH_PG_URL = os.environ.get("LMS_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@contextlib.contextmanager
+def fresh_postgres(area: str, tmp: Path) -> Iterator[tuple[dict[str, str], str] | None]:
+    """A new, migrated PostgreSQL database for one area's figures, dropped afterwards: yields
+    (the CLI's environment, the database URL), or None when the server does not answer."""
+    try:
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        server = make_url(BENCH_PG_URL)
+        admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:  # noqa: BLE001
+        info(area, f"PostgreSQL at {BENCH_PG_URL} does not answer ({type(exc).__name__}): its figures are left out")
+        yield None
+        return
+    name = f"lms_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = server.set(database=name).render_as_string(hide_password=False)
+        env = base_env(LMS_DATA_DIR=str(tmp / "pg-data"), LMS_JOBS="off", LMS_DATABASE_URL=url)
+        run_cli(env, "migrate")
+        yield env, url
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def base_env(**extra: str) -> dict[str, str]:

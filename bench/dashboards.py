@@ -24,20 +24,17 @@ with PostgreSQL.
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import (
-    PROJECT, FrameMeter, ReflexServer, base_env, bench_size, chromium, copy_app, info, median, report, run_cli, web_lock,
+    PROJECT, FrameMeter, ReflexServer, base_env, bench_size, chromium, copy_app, fresh_postgres, info, median, report, run_cli, web_lock,
 )
 
 AREA = "dashboards"
-PG_URL = os.environ.get("LMS_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 COLD_REPEAT = 3
 WARM_REPEAT = 5
 REFRESH_REPEAT = 3
@@ -232,31 +229,13 @@ def _one_event(engine, users: list[int] | None = None, course_id: int | None = N
 # ----------------------------------------------------------------------------- PostgreSQL
 
 def _postgres(tmp: Path, size: str) -> None:
-    try:
-        import psycopg
-        from sqlalchemy.engine import make_url
-
-        server = make_url(PG_URL)
-        admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=3) as conn:
-            conn.execute("SELECT 1")
-    except Exception as exc:  # noqa: BLE001
-        info(AREA, f"PostgreSQL at {PG_URL} does not answer ({type(exc).__name__}): its figures are left out")
-        return
-    name = f"lms_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = server.set(database=name).render_as_string(hide_password=False)
-        env = base_env(LMS_DATA_DIR=str(tmp / "pg-data"), LMS_JOBS="off", LMS_DATABASE_URL=url)
-        run_cli(env, "migrate")
-        seconds, out = run_cli(env, "seed", "--synthetic", size)
-        report(AREA, f"seed_synthetic_{size}_postgres", seconds, "s", note=f"python -m lms_app seed --synthetic {size} on a fresh PostgreSQL database (COPY)",
-               output=out.splitlines()[-1] if out else "")
-        _measure(url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url, size, "postgres")
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_postgres(AREA, tmp) as database:
+        if database is not None:
+            env, url = database
+            seconds, out = run_cli(env, "seed", "--synthetic", size)
+            report(AREA, f"seed_synthetic_{size}_postgres", seconds, "s", note=f"python -m lms_app seed --synthetic {size} on a fresh PostgreSQL database (COPY)",
+                   output=out.splitlines()[-1] if out else "")
+            _measure(url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url, size, "postgres")
 
 
 # ----------------------------------------------------------------------------- bytes to the browser

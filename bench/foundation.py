@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 from bench.common import (
-    PROJECT, REPEAT, WARMUP, FrameMeter, ReflexServer, Step, base_env, bench_size, chromium, copy_app, counter_event,
+    BENCH_PG_URL, PROJECT, REPEAT, WARMUP, FrameMeter, ReflexServer, Step, base_env, bench_size, chromium, copy_app, counter_event,
     info, measure_events, median, p95, report, run_cli, timed_event, web_lock,
 )
 
@@ -29,7 +29,7 @@ AREA = "foundation"
 LEARNER = "leo@example.com"
 TIMEZONES = ("Asia/Tokyo", "America/New_York")  # offsets unlike each other and the learner's own (Europe/Paris)
 LANGUAGES = ("Deutsch", "Français")  # as the select shows them
-PG_URL = os.environ.get("LMS_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_URL = BENCH_PG_URL
 
 
 
