@@ -46,6 +46,7 @@ from lms_app.models import (
     UserRole,
     utcnow,
 )
+from lms_app import live
 from lms_app.services import (
     audit,
     certificates,
@@ -383,6 +384,7 @@ def exempt(session: Session, actor: Actor, assignment_id: int, reason: str, *, s
     session.flush()
     audit.record(session, actor, "requirement.exempted", target_type="requirement", target_id=req.id, target_label=_title(session, req),
                  after={"learner": user.email, "reason": reason, "cycle": row.cycle})
+    _announce(session, req.org_id, [user.id])
     return row
 
 
@@ -397,7 +399,14 @@ def remove_exemption(session: Session, actor: Actor, assignment_id: int, *, scop
     session.flush()
     audit.record(session, actor, "requirement.exemption_removed", target_type="requirement", target_id=req.id,
                  target_label=_title(session, req), before=before, after={"learner": user.email})
+    _announce(session, req.org_id, [user.id])
     return row
+
+
+def _announce(session: Session, org_id: int, user_ids: Iterable[int]) -> None:
+    """Open dashboards count again once this commits: these people's required training changed."""
+    for user_id in sorted(set(user_ids)):
+        live.announce(session, live.Change(org_id, user_id, None, "requirement_changed"))
 
 
 # --- statuses -----------------------------------------------------------------------------------
@@ -816,6 +825,8 @@ def _sync_one(session: Session, req: Requirement, default_tz: str, user_ids: set
     if new:
         _assign(session, req, new, current, now)
     if left or back or new:
+        moved = set(left) | set(back)
+        _announce(session, req.org_id, [*(n.member.id for n in new), *(uid for uid, c in current.items() if c.id in moved)])
         title = _title(session, req)
         emails = {uid: m.email for uid, m in members.items()}
         gone = dict(session.exec(select(RequirementAssignment.id, User.email).join(User, User.id == RequirementAssignment.user_id)

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sqlmodel import Session, select
 
 from lms_app.models import AuditEvent, Course, Department, Requirement, RequirementAssignment
-from lms_app.services import analytics_org, analytics_team, compliance_report, dashboard_cache, learning, teams
+from lms_app.services import analytics_org, analytics_team, compliance_report, dashboard_cache, learning, requirements, teams
 from lms_app.services.compliance_report import ReportFilters
 from lms_app.services.errors import PermissionDenied
 
@@ -170,3 +170,13 @@ def test_my_learning_lists_required_training_overdue_first(engine, world, actor_
     assert [(i.title, i.status) for i in items] == [("Fire safety", "overdue"), ("GDPR basics", "completed")]
     assert items[0].due_on == (NOW - timedelta(days=3)).date()
     assert items[0].href == f"/learn/courses/{fire_course}"
+
+
+def test_an_exemption_reaches_the_open_overview_at_once(engine, world, actor_of):
+    with Session(engine) as s:
+        assert compliance_report.org_counts(s, world["org"]).overdue == 2
+        row = s.exec(select(RequirementAssignment).where(RequirementAssignment.user_id == world["field"][0],
+                                                         RequirementAssignment.requirement_id == world["fire"])).one()
+        requirements.exempt(s, actor_of("admin@example.com"), row.id, "Moved to an office job")
+        s.commit()
+        assert compliance_report.org_counts(s, world["org"]).overdue == 1
