@@ -8,9 +8,12 @@ A new page, handler or route without a row here fails `test_every_entry_point_ha
 from __future__ import annotations
 
 import asyncio
+import copy
 import inspect
 import io
 import re
+import shutil
+import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +33,7 @@ from lms_app.page_registry import PAGES
 from lms_app.services import auth, courses, files, groups, question_bank, roles, users
 from lms_app.services.seed import DEMO_PASSWORD
 from lms_app.state.auth import AuthState
+from tests.conftest import _restore_rows
 from tests.state.course_archives import small_course_archive
 from tests.state.course_world import build_course
 from tests.state.harness import Browser, redirect_target, toast_text
@@ -838,11 +842,31 @@ def _snapshot(engine) -> dict[str, list]:
         }
 
 
+# The world is built once per test database, then its rows and private files are put back
+# before each test (building it takes seconds; the matrix has hundreds of rows).
+_world_copy: dict = {}
+
+
 @pytest.fixture
-def world(demo, engine, actor_of):
+def world(demo, engine, actor_of, database_url):
     """Signed-in tokens per role, plus the ids the rows need: a second session of the learner's,
     a pending registration, an open invitation, a custom role, a group with a member and a
     manager, a department with a manager."""
+    if _world_copy.get("database") == database_url:
+        _restore_rows(engine, _world_copy["rows"])
+        shutil.rmtree(settings.PRIVATE_DIR, ignore_errors=True)
+        shutil.copytree(_world_copy["files"], settings.PRIVATE_DIR)
+        return copy.deepcopy(_world_copy["world"])
+    built = _build_world(engine, actor_of)
+    with engine.connect() as conn:
+        rows = {t.name: [dict(r._mapping) for r in conn.execute(t.select())] for t in SQLModel.metadata.sorted_tables}
+    files = Path(tempfile.mkdtemp(prefix="lms-matrix-world-")) / "private"
+    shutil.copytree(settings.PRIVATE_DIR, files) if settings.PRIVATE_DIR.exists() else files.mkdir(parents=True)
+    _world_copy.update(database=database_url, rows=rows, files=files, world=copy.deepcopy(built))
+    return built
+
+
+def _build_world(engine, actor_of) -> dict:
     tokens: dict[str, str | None] = {ANON: None}
     admin = actor_of(LOGINS[ADMIN])
     with db.session_scope() as s:
