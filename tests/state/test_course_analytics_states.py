@@ -59,7 +59,7 @@ def test_exports_hold_the_tables_rows(demo, session, engine, actor_of):
     assert "Knees,Possibly miskeyed,No,3,5,0.4,1.0" in items
     with Session(engine) as s:
         assert len(s.exec(select(AuditEvent).where(AuditEvent.action == "report.exported")).all()) == 3
-    assert toast_text(browser.call(S, "export", "funnel", "pdf")) == "Choose CSV or Excel."
+    assert toast_text(browser.call(S, "export", "funnel", "odt")) == "Choose CSV, Excel or PDF."
 
 
 def test_message_a_learner_at_risk_with_validation(demo, session, engine, actor_of):
