@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from lms_app.api import auth, calendar, certificates, course_archive, external_training, files, notifications, privacy, worker
+from lms_app.api import auth, calendar, certificates, course_archive, external_training, files, notifications, privacy, scorm, worker
 
 
 def build_api() -> FastAPI:
@@ -17,5 +17,6 @@ def build_api() -> FastAPI:
     api.include_router(notifications.router)
     api.include_router(external_training.router)
     api.include_router(certificates.router)
+    api.include_router(scorm.router)
     worker.install(api)
     return api

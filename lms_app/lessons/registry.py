@@ -313,3 +313,22 @@ def _validate_assignment(content: dict[str, Any]) -> dict[str, Any]:
 
 
 register(LessonKind("assignment", "Assignment", "clipboard-pen", "passed", _validate_assignment, learner_completes=False))
+
+
+# --- SCORM packages: the content reports completion and success; the LMS never takes a learner's word ---
+
+MAX_SCORM_ATTEMPTS = 100
+
+
+def _validate_scorm(content: dict[str, Any]) -> dict[str, Any]:
+    package_id = content.get("package_id")
+    if not isinstance(package_id, int) or isinstance(package_id, bool) or package_id < 1:
+        raise Invalid("Upload a SCORM package (a .zip file) to this lesson.")
+    out: dict[str, Any] = {"package_id": package_id}
+    attempts = _positive_int(content, "max_attempts", "number of attempts allowed", maximum=MAX_SCORM_ATTEMPTS)
+    if attempts:
+        out["max_attempts"] = attempts
+    return out
+
+
+register(LessonKind("scorm", "SCORM package", "package", "passed", _validate_scorm, learner_completes=False))

@@ -34,7 +34,7 @@ from lms_app.services.csv_import import EXTRA_VALUES, problems_summary, read_csv
 from lms_app.services.errors import Invalid, NotFound
 from lms_app.services.permissions import Actor
 
-GRADED_KINDS = ("quiz", "assignment")
+GRADED_KINDS = ("quiz", "assignment", "scorm")
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 SORTS = ("name", "-name", "total", "-total")
@@ -90,7 +90,7 @@ class ItemInfo:
     extra_credit: bool
     hidden: bool
     lesson_id: int | None
-    kind: str  # "quiz", "assignment" or "manual"
+    kind: str  # "quiz", "assignment", "scorm" or "manual"
 
     @property
     def manual(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,10 +59,25 @@ def write(folder: str, ext: str, head: bytes, stream: BinaryIO, limit: int, too_
     return f"{folder}/{name}", size
 
 
+def resolve_folder(folder: str, area: str, missing: str) -> Path:
+    """The stored folder at `folder` (an unpacked package), which must lie inside `area`;
+    NotFound with the `missing` message otherwise."""
+    root = (settings.PRIVATE_DIR / area).resolve()
+    path = (settings.PRIVATE_DIR / folder).resolve()
+    if root not in path.parents or not path.is_dir():
+        raise NotFound(missing)
+    return path
+
+
 def remove_now(file_path: str) -> None:
-    """Delete a stored file (one that no committed row points to)."""
+    """Delete a stored file, or a stored folder with everything in it (one that no committed
+    row points to)."""
     path = (settings.PRIVATE_DIR / file_path).resolve()
-    if settings.PRIVATE_DIR.resolve() in path.parents:
+    if settings.PRIVATE_DIR.resolve() not in path.parents:
+        return
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
         path.unlink(missing_ok=True)
 
 
