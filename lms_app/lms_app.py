@@ -12,7 +12,8 @@ from lms_app.page_registry import PAGES
 from lms_app.state.auth import AuthState
 
 app = rx.App(
-    head_components=[rx.script(src="/lms.js"), rx.script(src="/player.js"), rx.script(src="/quiz.js"), rx.el.link(rel="stylesheet", href="/lms.css")],
+    head_components=[rx.script(src="/lms.js"), rx.script(src="/player.js"), rx.script(src="/quiz.js"), rx.script(src="/scorm/runtime.js"), rx.script(src="/scorm/player.js"),
+                     rx.el.link(rel="stylesheet", href="/lms.css")],
     api_transformer=build_api(),
 )
 

@@ -8,6 +8,7 @@ import reflex as rx
 
 from lms_app.components.assignment_player import assignment_view
 from lms_app.components.quiz_player import quiz_view
+from lms_app.components.scorm_player import scorm_view
 from lms_app.components.ui import VISUALLY_HIDDEN, markdown
 from lms_app.state.player import STATE_LABELS, OutlineLesson, OutlineModule, PlayerState
 
@@ -243,6 +244,7 @@ def lesson_body() -> rx.Component:
         ("live_session", _live_session()),
         ("assignment", assignment_view()),
         ("quiz", quiz_view()),
+        ("scorm", scorm_view()),
         rx.callout("This kind of lesson cannot be shown here yet.", icon="info", width="100%"),
     )
 

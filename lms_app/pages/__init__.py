@@ -8,6 +8,7 @@ from lms_app.pages import announcements  # noqa: F401,E402
 from lms_app.pages import live_sessions  # noqa: F401,E402
 from lms_app.pages import question_bank  # noqa: F401,E402
 from lms_app.pages import quiz_attempts  # noqa: F401,E402
+from lms_app.pages import scorm_attempts  # noqa: F401,E402
 from lms_app.pages import grading, rubrics  # noqa: F401,E402
 from lms_app.pages import gradebook  # noqa: F401,E402
 from lms_app.pages import course_analytics  # noqa: F401,E402

@@ -6,6 +6,7 @@ import reflex as rx
 
 from lms_app import settings
 from lms_app.components.assignment_editor import assignment_editor
+from lms_app.components.scorm_editor import scorm_editor
 from lms_app.components.authoring import kind_icon, kind_options, small_icon_button, visibility_badge
 from lms_app.components.course_archive import export_course_link, import_course_dialog
 from lms_app.components.quiz_editor import quiz_editor
@@ -706,6 +707,7 @@ def _content_editor() -> rx.Component:
                        "Once they are taken, learners join a waiting list. Empty: no limit."),
         )),
         ("quiz", quiz_editor()),
+        ("scorm", scorm_editor()),
         rx.callout("This kind of lesson is not edited here.", icon="info", size="1", variant="surface", width="100%"),
     )
 

@@ -21,6 +21,7 @@ from lms_app.services.errors import DomainError, Invalid, NotFound
 from lms_app.services.permissions import Actor
 from lms_app.state.base import ActorMixin, signed_in
 from lms_app.state.quiz_player import QuizPlayerState
+from lms_app.state.scorm_player import ScormPlayerState
 
 STATE_LABELS = {"locked": "Locked", "available": "Not started", "in_progress": "In progress", "done": "Done"}
 
@@ -284,6 +285,8 @@ class PlayerState(ActorMixin, rx.State):
             self.lesson_state = opened.status
         if opened.kind == "quiz":
             return QuizPlayerState.load  # the quiz's own state shows its intro or the open attempt
+        if opened.kind == "scorm":
+            return ScormPlayerState.load
         return None
 
     def _show(self, session: Session, actor: Actor, opened: progress.OpenedLesson) -> None:
