@@ -71,13 +71,10 @@ def _commit(attempt_id: str, request: Request, item: str, launch_session: str, b
         if len(body) > scorm.MAX_COMMIT_BYTES:
             raise Invalid(f"The committed data is larger than {scorm.MAX_COMMIT_BYTES // 1024} KB.")
         try:
-            data = json.loads(body or b"{}")
+            payload = json.loads(body or b"{}")
         except ValueError:
-            raise Invalid("The committed data is not JSON.") from None
-        if not isinstance(data, dict) or not isinstance(data.get("seq"), int):
-            raise Invalid("The committed data needs its values and a sequence number.")
-        result = scorm.commit(db_session, actor, _number(attempt_id, "attempt"), item, _number(launch_session, "session"), data["seq"],
-                              data.get("values") or {}, finished=bool(data.get("finished")))
+            payload = None  # refused by the service as malformed, once it knows the attempt is the caller's
+        result = scorm.commit(db_session, actor, _number(attempt_id, "attempt"), item, launch_session, payload)
         return JSONResponse({"accepted": result.accepted, "status": result.status, "attempt_completed": result.attempt_completed,
                              "lesson_done": result.lesson_done}, headers=_NO_STORE)
 

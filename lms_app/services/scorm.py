@@ -26,7 +26,7 @@ from lms_app.models.base import utcnow
 from lms_app.models.scorm import ScormAttempt, ScormItemState, ScormPackage
 from lms_app.services import audit, courses, gradebook, progress, scorm_datamodel, scorm_package, storage
 from lms_app.services.csv_export import safe_cell
-from lms_app.services.errors import Conflict, Invalid, NotFound
+from lms_app.services.errors import Conflict, Invalid, NotFound, PermissionDenied
 from lms_app.services.permissions import Actor, require
 
 STORAGE_AREA = "scorm"
@@ -242,7 +242,10 @@ def launch(session: Session, actor: Actor, lesson_id: int, *, item: str | None =
     lesson = session.get(Lesson, int(lesson_id)) if lesson_id else None
     if lesson is None or lesson.org_id != actor.org_id or lesson.kind != "scorm":
         raise NotFound("That lesson does not exist.")
-    enrollment = progress.check_lesson_open(session, actor, lesson)
+    try:
+        enrollment = progress.check_lesson_open(session, actor, lesson)
+    except NotFound:
+        raise PermissionDenied("Only learners enrolled in the course play its packages.") from None
     attempt = _current_attempt(session, lesson, enrollment, new=new_attempt)
     package = session.get(ScormPackage, attempt.package_id)
     items = _items(package)
@@ -323,24 +326,28 @@ class CommitResult:
     lesson_done: bool
 
 
-def commit(session: Session, actor: Actor, attempt_id: int, item: str, launch_session: int, seq: int, values: dict[str, Any], *,
-           finished: bool) -> CommitResult:
-    """Keep what a SCO committed (its own attempt only), after validating every element
-    against the spec. A commit from an earlier launch of the SCO, or older than one already
-    kept, changes nothing. When the package's rollup says the attempt is complete, the lesson
-    is completed (unless it was failed) and its score goes to the gradebook."""
+def commit(session: Session, actor: Actor, attempt_id: int, item: str, launch_session: str, payload: Any) -> CommitResult:
+    """Keep what a SCO committed (`payload`: {"values": {element: value}, "seq": n, "finished":
+    bool}) into the learner's own attempt, after validating every element against the spec. A
+    commit from an earlier launch of the SCO, or older than one already kept, changes nothing.
+    When the package's rollup says the attempt is complete, the lesson is completed (unless it
+    was failed) and its score goes to the gradebook."""
     attempt = session.get(ScormAttempt, int(attempt_id))
     if attempt is None or attempt.org_id != actor.org_id or attempt.user_id != actor.user_id:
-        raise NotFound("That attempt does not exist.")
+        raise PermissionDenied("That attempt is not yours.")
     if attempt.status == "superseded":
         raise Conflict("This attempt was closed when the package was replaced. Open the lesson again to start on the new version.")
+    values, seq = (payload.get("values"), payload.get("seq")) if isinstance(payload, dict) else (None, None)
+    if not isinstance(values, dict) or not isinstance(seq, int) or isinstance(seq, bool):
+        raise Invalid("A commit carries the data model's values and a sequence number.")
+    if not all(isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in values.items()):
+        raise Invalid("The committed data is not a list of elements and values.")
+    finished = payload.get("finished") is True
     package = session.get(ScormPackage, attempt.package_id)
     state = session.exec(select(ScormItemState).where(ScormItemState.attempt_id == attempt.id, ScormItemState.item == item)).first()
     if state is None:
         raise NotFound("That part of the package was not launched.")
-    if not isinstance(values, dict) or not all(isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in values.items()):
-        raise Invalid("The committed data is not a list of elements and values.")
-    if launch_session != state.sessions or seq <= state.seq:
+    if launch_session != str(state.sessions) or seq <= state.seq:
         return CommitResult(False, state.status_label, attempt.status == "completed", _lesson_done(session, attempt))
     version = package.scorm_version
     names = _LAUNCH_NAMES[version]

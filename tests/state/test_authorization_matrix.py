@@ -36,6 +36,7 @@ from lms_app.state.auth import AuthState
 from tests.conftest import _restore_rows
 from tests.state.course_archives import small_course_archive
 from tests.state.course_world import build_course
+from tests.scorm_packages import scorm12_single_sco
 from tests.state.harness import Browser, redirect_target, toast_text
 
 ANON, LEARNER, INSTRUCTOR, MANAGER, ADMIN = "anonymous", "learner", "instructor", "manager", "admin"
@@ -99,6 +100,7 @@ PAGE_ROWS: dict[str, set[str]] = {
     "/teach/courses/[course_id]/sessions/[lesson_id]": {INSTRUCTOR, ADMIN},
     # --- assessments: quiz authoring (rows below) ---
     "/teach/courses/[course_id]/quizzes/[lesson_id]": {INSTRUCTOR, ADMIN},
+    "/teach/courses/[course_id]/scorm/[lesson_id]": {INSTRUCTOR, ADMIN},
     # --- learning paths and training elsewhere (rows below) ---
     "/teach/paths": {INSTRUCTOR, ADMIN},
     "/teach/paths/[path_id]": {INSTRUCTOR, ADMIN},
@@ -503,6 +505,19 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     # The world's assignment ("Hazard report"): its editor is for those who teach the course
     # (Irene, admins); Leo handed in a PDF and has an extension. Anyone signed in may open it in
     # the player (someone not enrolled reads why); only Leo, enrolled, hands in.
+    # --- SCORM: the package editor, the staff's attempts page, the player's panel ---
+    "ScormEditorState.load": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["scorm_lesson"]),)),
+    "ScormEditorState.upload": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}",
+                                          lambda ids: ([rx.UploadFile(io.BytesIO(scorm12_single_sco()), path=Path("forklift.zip"))],),
+                                          given=lambda ids: {"lesson_ref": str(ids["scorm_lesson"])}),
+    "ScormEditorState.save": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: ({"max_attempts": "3"},),
+                                        given=lambda ids: {"lesson_ref": str(ids["scorm_lesson"])}),
+    "ScormEditorState.set_move_open_attempts": HandlerRow(EVERYONE, "/teach/courses/{course}", lambda ids: (True,), ui_only=True),
+    **{f"ScormAttemptsState.{name}": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/scorm/{scorm_lesson}") for name in ("load", "export_csv")},
+    "ScormAttemptsState.set_search": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/scorm/{scorm_lesson}", lambda ids: ("leo",)),
+    "ScormAttemptsState.open_attempt": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}/scorm/{scorm_lesson}", lambda ids: (str(ids["scorm_attempt"]),)),
+    "ScormAttemptsState.set_detail_open": HandlerRow(EVERYONE, "/teach/courses/{course}/scorm/{scorm_lesson}", lambda ids: (False,), ui_only=True),
+    **{f"ScormPlayerState.{name}": HandlerRow({LEARNER}, "/learn/courses/{course}/{scorm_lesson}") for name in ("load", "refresh")},
     "AssignmentEditorState.load": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["assignment"]),)),
     "AssignmentEditorState.save": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (ASSIGNMENT_FORM,), given=in_assignment_editor),
     "AssignmentEditorState.grant_extension": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}",
@@ -766,6 +781,11 @@ API_ROWS: dict[tuple[str, str], set[str]] = {
     # The unsubscribe link: the signed token in it is the proof, not the sign-in cookie.
     ("GET", "/unsubscribe"): EVERYONE,
     ("POST", "/unsubscribe"): EVERYONE,
+    # --- SCORM ---
+    # The world's package is played by Leo (enrolled) only; its files are read like the lesson's.
+    ("GET", "/scorm/launch/{lesson_id}"): {LEARNER},
+    ("POST", "/scorm/commit/{attempt_id}"): {LEARNER},
+    ("GET", "/scorm/content/{package_id}/{path}"): {LEARNER, INSTRUCTOR, ADMIN},
 }
 # The world's ids the API paths' parameters stand for.
 API_PATH_IDS = {"lesson_id": "file_lesson", "course_id": "course", "session_lesson_id": "live_lesson"}
@@ -780,6 +800,10 @@ API_PATH_IDS_OF_ROUTE["/privacy/export/{user_id}"] = {"user_id": "learner"}
 API_PATH_IDS_OF_ROUTE["/files/external-training/{training_id}"] = {"training_id": "external_training"}
 # --- certificates ---
 API_PATH_IDS_OF_ROUTE["/certificates/{certificate_id}.pdf"] = {"certificate_id": "certificate"}
+# --- SCORM ---
+API_PATH_IDS_OF_ROUTE["/scorm/launch/{lesson_id}"] = {"lesson_id": "scorm_lesson"}
+API_PATH_IDS_OF_ROUTE["/scorm/commit/{attempt_id}"] = {"attempt_id": "scorm_attempt"}
+API_PATH_IDS_OF_ROUTE["/scorm/content/{package_id}/{path}"] = {"package_id": "scorm_package", "path": "scorm_path"}
 
 
 def _app_states() -> list[type[rx.State]]:
@@ -990,6 +1014,15 @@ def _build_world(engine, actor_of) -> dict:
         course_ids["requirement"], course_ids["requirement_course"] = required.id, handling.id
         course_ids["requirement_assignment"] = s.exec(select(RequirementAssignment.id).where(
             RequirementAssignment.requirement_id == required.id, RequirementAssignment.user_id == member)).one()
+        # --- SCORM: a package in a lesson of the world's course, Leo's attempt launched ---
+        from lms_app.services import scorm
+        from tests import scorm_packages
+
+        scorm_lesson = courses.add_lesson(s, actor_of(LOGINS[INSTRUCTOR]), course_ids["module"], "Forklift SCO", "scorm", required=False)
+        zip_path = scorm_packages.save(scorm12_single_sco(), Path(tempfile.mkdtemp(prefix="lms-matrix-scorm-")))
+        course_ids["scorm_package"] = scorm.import_package(s, actor_of(LOGINS[INSTRUCTOR]), scorm_lesson.id, zip_path, "forklift.zip").id
+        course_ids["scorm_lesson"], course_ids["scorm_path"] = scorm_lesson.id, "sco/index.html"
+        course_ids["scorm_attempt"] = scorm.launch(s, actor_of(LOGINS[LEARNER]), scorm_lesson.id)["attempt"]["id"]
         s.flush()
         ids = {
             "learner": leo.id, "manager": maya.id, "pending": pending.id, "invited": invited.id, "member": member,

@@ -38,8 +38,8 @@ def world(demo, session, actor_of, tmp_path):
 
 def commit(session, actor, launched, seq, values, *, finished=False):
     attempt_id = launched["attempt"]["id"]
-    launch_session = int(launched["commit_url"].rsplit("session=", 1)[1])
-    return scorm.commit(session, actor, attempt_id, launched["item"], launch_session, seq, values, finished=finished)
+    launch_session = launched["commit_url"].rsplit("session=", 1)[1]
+    return scorm.commit(session, actor, attempt_id, launched["item"], launch_session, {"values": values, "seq": seq, "finished": finished})
 
 
 def test_upload_unpacks_into_private_storage_and_the_lesson_points_to_it(world, session):
@@ -144,8 +144,11 @@ def test_commits_are_validated_against_the_spec(world, session, actor_of):
 
 def test_nobody_commits_into_someone_elses_attempt(world, session, actor_of):
     launched = scorm.launch(session, actor_of(LEO), world["lesson"])
-    with pytest.raises(NotFound):
+    with pytest.raises(PermissionDenied):
         commit(session, actor_of(AMARA), launched, 1, {"cmi.core.lesson_location": "p2"})
+    for malformed in (None, [], {"values": {}}, {"values": "x", "seq": 1}, {"values": {"cmi.core.exit": {"a": 1}}, "seq": 1}):
+        with pytest.raises(Invalid):
+            scorm.commit(session, actor_of(LEO), launched["attempt"]["id"], launched["item"], "1", malformed)
 
 
 def test_files_are_read_by_enrolled_learners_and_staff_only(world, session, actor_of):
@@ -156,7 +159,7 @@ def test_files_are_read_by_enrolled_learners_and_staff_only(world, session, acto
         scorm.content_file(session, actor_of(MAYA), world["package"], "sco/index.html")
     with pytest.raises(NotFound):
         scorm.content_file(session, actor_of(LEO), world["package"], "../../../etc/passwd")
-    with pytest.raises(NotFound):
+    with pytest.raises(PermissionDenied):
         scorm.launch(session, actor_of(MAYA), world["lesson"])
 
 
