@@ -226,11 +226,14 @@ def _learner_name(user: User) -> str:
 
 
 def _nav(items: list[scorm_package.Item], index: int) -> dict[str, Any]:
+    """Which navigation requests are valid from the item on stage: continue and previous need
+    flow (previous is refused when forward only), choosing a part needs choice, and an item
+    with choiceExit off cannot be left by choosing another."""
     item = items[index]
     return {
         "continue": item.flow and index + 1 < len(items),
         "previous": item.flow and not item.forward_only and index > 0,
-        "choice": [i.identifier for i in items] if item.choice else [],
+        "choice": [i.identifier for i in items] if item.choice and item.choice_exit else [],
     }
 
 

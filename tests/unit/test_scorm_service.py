@@ -221,3 +221,19 @@ def test_staff_see_attempts_interactions_and_export_them(world, session, actor_o
     with pytest.raises(PermissionDenied):
         scorm.attempt_rows(session, leo, world["lesson"])
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "export.scorm_attempts")).one()
+
+
+def test_2004_navigation_follows_the_packages_control_modes(world, session, actor_of, tmp_path):
+    irene, leo = actor_of(IRENE), actor_of(LEO)
+    scorm.import_package(session, irene, world["lesson"], packages.save(packages.scorm2004_sequenced(), tmp_path, "seq.zip"), "seq.zip")
+    first = scorm.launch(session, leo, world["lesson"])
+    assert first["version"] == "2004" and first["item"] == "item_1"
+    # Flow and choice, forward only: on to part 2, never back.
+    assert first["nav"] == {"continue": True, "previous": False, "choice": ["item_1", "item_2"]}
+    assert first["values"]["cmi.completion_threshold"] == "0.75" and first["values"]["cmi.entry"] == "ab-initio"
+    second = scorm.launch(session, leo, world["lesson"], item="item_2")
+    # Part 2 cannot be left by choosing another part (choiceExit off).
+    assert second["nav"] == {"continue": False, "previous": False, "choice": []}
+    assert second["values"]["cmi.launch_data"] == "part=2" and second["values"]["cmi.scaled_passing_score"] == "0.6"
+    with pytest.raises(NotFound):
+        scorm.launch(session, leo, world["lesson"], item="item_9")
