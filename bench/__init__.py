@@ -12,4 +12,5 @@ AREAS: dict[str, str] = {
     "dashboards": "bench.dashboards",
     "compliance": "bench.compliance",
     "certificates": "bench.certificates",
+    "scorm": "bench.scorm",
 }
