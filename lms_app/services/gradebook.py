@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from lms_app.assessments import gradebook_rules as rules
@@ -54,13 +55,20 @@ EXPORT_TOTALS = ("Total %", "Letter")
 
 def item_for_lesson(session: Session, lesson: Lesson) -> GradeItem:
     """The grade item of a quiz or assignment lesson, made on first use."""
-    item = session.exec(select(GradeItem).where(GradeItem.lesson_id == lesson.id)).first()
+    query = select(GradeItem).where(GradeItem.lesson_id == lesson.id)
+    item = session.exec(query).first()
     if item is None:
         max_points = float((lesson.content or {}).get("max_points") or 100.0)
-        item = GradeItem(org_id=lesson.org_id, course_id=lesson.course_id, lesson_id=lesson.id, title=lesson.title,
-                         max_points=max_points, position=lesson.id)
-        session.add(item)
-        session.flush()
+        try:
+            # Several learners' first results can arrive at once: one insert wins, the others
+            # read its row instead of failing their own work.
+            with session.begin_nested():
+                item = GradeItem(org_id=lesson.org_id, course_id=lesson.course_id, lesson_id=lesson.id, title=lesson.title,
+                                 max_points=max_points, position=lesson.id)
+                session.add(item)
+                session.flush()
+        except IntegrityError:
+            item = session.exec(query).one()
     return item
 
 

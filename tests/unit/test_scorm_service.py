@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from lms_app import settings
-from lms_app.models import AuditEvent, GradeEntry, Lesson, LessonProgress
+from lms_app import db, settings
+from lms_app.models import AuditEvent, GradeEntry, GradeItem, Lesson, LessonProgress
 from lms_app.models.scorm import ScormAttempt, ScormItemState, ScormPackage
 from lms_app.services import courses, enrollment, scorm
 from lms_app.services.errors import Conflict, Invalid, NotFound, PermissionDenied
@@ -237,3 +239,43 @@ def test_2004_navigation_follows_the_packages_control_modes(world, session, acto
     assert second["values"]["cmi.launch_data"] == "part=2" and second["values"]["cmi.scaled_passing_score"] == "0.6"
     with pytest.raises(NotFound):
         scorm.launch(session, leo, world["lesson"], item="item_9")
+
+
+def test_a_copied_course_plays_its_own_package_and_deleting_keeps_what_a_copy_uses(world, session, actor_of):
+    irene = actor_of(IRENE)
+    scorm.launch(session, actor_of(AMARA), world["lesson"])
+    copy = courses.copy_course(session, irene, world["course"], "Forklift basics (copy)")
+    copied = session.exec(select(Lesson).where(Lesson.course_id == copy.id, Lesson.kind == "scorm")).one()
+    package = session.get(ScormPackage, copied.content["package_id"])
+    original = session.get(ScormPackage, world["package"])
+    assert package.id != original.id and package.lesson_id == copied.id and package.storage_dir == original.storage_dir
+    folder = settings.PRIVATE_DIR / original.storage_dir
+
+    courses.delete_lesson(session, irene, world["lesson"])
+    session.commit()
+    assert folder.is_dir()  # the copy still plays these files
+    courses.delete_lesson(session, irene, copied.id)
+    session.commit()
+    assert not folder.exists()
+    assert session.exec(select(ScormAttempt)).all() == []  # the attempts went with the lesson
+
+
+def test_first_scores_arriving_together_share_one_grade_item(world, session, actor_of, engine):
+    """Two learners' first scored commits at once (PostgreSQL: both find no grade item; one
+    insert wins and the other learner's commit must not fail)."""
+    if not db.is_postgres(engine):
+        pytest.skip("concurrent writers: PostgreSQL only (SQLite has one writer at a time)")
+    launches = {email: scorm.launch(session, actor_of(email), world["lesson"]) for email in (LEO, AMARA)}
+    session.commit()
+    finished = {"cmi.core.lesson_status": "completed", "cmi.core.score.raw": "90"}
+    with Session(engine) as first, Session(engine) as second:
+        commit(first, actor_of(LEO), launches[LEO], 1, finished, finished=True)  # holds its new grade item until it commits
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(commit, second, actor_of(AMARA), launches[AMARA], 1, finished, finished=True)
+            time.sleep(0.5)  # the second insert now waits on the first one's unique key
+            first.commit()
+            assert waiting.result(timeout=30).lesson_done
+        second.commit()
+    session.rollback()
+    assert len(session.exec(select(GradeItem)).all()) == 1
+    assert sorted(e.points for e in session.exec(select(GradeEntry)).all()) == [90.0, 90.0]
