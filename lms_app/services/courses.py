@@ -650,6 +650,9 @@ def _delete_lessons(session: Session, lesson_ids: list[int]) -> None:
     lessons = session.exec(select(Lesson.org_id, Lesson.content).where(Lesson.id.in_(lesson_ids))).all()
     stored = [path for _, content in lessons for path in registry.stored_files(content)]
     handed_in = _handed_in_files(session, lesson_ids)
+    from lms_app.services import scorm  # it builds on this module
+
+    package_folders = scorm.package_folders(session, lesson_ids)
     # Explicit deletes: SQLite enforces ON DELETE only with its pragma, and the ORM must not
     # try to null these columns first.
     session.execute(Enrollment.__table__.update().where(Enrollment.last_lesson_id.in_(lesson_ids)).values(last_lesson_id=None))
@@ -661,6 +664,7 @@ def _delete_lessons(session: Session, lesson_ids: list[int]) -> None:
         forget_unused_files(session, lessons[0][0], stored)
     # Learners' own files go with their work (the rows go by ON DELETE CASCADE).
     storage.remove_after_commit(session, handed_in)
+    scorm.forget_unused_folders(session, package_folders)
 
 
 def _handed_in_files(session: Session, lesson_ids: list[int]) -> list[str]:
@@ -1176,6 +1180,9 @@ def create_course_from(session: Session, actor: Actor, description: CourseDescri
     for lesson in lessons.values():
         if lesson.content.get("images"):
             lesson.content = registry.relink_images(lesson.content, lesson.id)
+    from lms_app.services import scorm  # it builds on this module
+
+    scorm.adopt_copied_packages(session, actor, list(lessons.values()))
     session.add_all(ModulePrerequisite(module_id=modules[m.key].id, requires_module_id=modules[r].id) for m in d.modules for r in m.requires)
     session.add_all(LessonPrerequisite(lesson_id=lessons[lesson.key].id, requires_lesson_id=lessons[r].id)
                     for m in d.modules for lesson in m.lessons for r in lesson.requires)

@@ -21,7 +21,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from lms_app import settings
-from lms_app.models import Enrollment, Lesson, LessonProgress, User
+from lms_app.models import Course, Enrollment, Lesson, LessonProgress, User
 from lms_app.models.base import utcnow
 from lms_app.models.scorm import ScormAttempt, ScormItemState, ScormPackage
 from lms_app.services import audit, courses, gradebook, progress, scorm_datamodel, scorm_package, storage
@@ -162,6 +162,43 @@ def save_settings(session: Session, actor: Actor, lesson_id: int, *, max_attempt
     if str(max_attempts or "").strip():
         content["max_attempts"] = str(max_attempts).strip()
     courses.update_lesson(session, actor, lesson.id, content=content)
+
+
+def adopt_copied_packages(session: Session, actor: Actor, lessons: list[Lesson]) -> None:
+    """SCORM lessons of a course built from another (a copy, an archive): each gets a package
+    row of its own over the unpacked files of the package its content names, when that package
+    is in the organization and the actor is on the staff of its course; otherwise (an archive
+    from elsewhere, a package the actor may not see) the lesson waits for an upload."""
+    for lesson in lessons:
+        package_id = (lesson.content or {}).get("package_id") if lesson.kind == "scorm" else None
+        if not package_id:
+            continue
+        content = {k: v for k, v in lesson.content.items() if k != "package_id"}
+        source = session.get(ScormPackage, int(package_id)) if isinstance(package_id, int) else None
+        source_lesson = session.get(Lesson, source.lesson_id) if source is not None and source.org_id == lesson.org_id else None
+        course = session.get(Course, source_lesson.course_id) if source_lesson is not None else None
+        if course is not None and courses.can_view_as_staff(session, actor, course):
+            fields = source.model_dump(exclude={"id", "lesson_id", "version", "uploaded_at"})
+            copy = ScormPackage(**fields, lesson_id=lesson.id, version=1)
+            session.add(copy)
+            session.flush()
+            content["package_id"] = copy.id
+        lesson.content = content
+        session.add(lesson)
+    session.flush()
+
+
+def package_folders(session: Session, lesson_ids: list[int]) -> list[str]:
+    """The unpacked folders of these lessons' packages (every version)."""
+    return list(session.exec(select(ScormPackage.storage_dir).where(ScormPackage.lesson_id.in_(lesson_ids))).all())
+
+
+def forget_unused_folders(session: Session, folders: list[str]) -> None:
+    """Delete, once the transaction commits, the package folders no package row uses any more
+    (copies of a course share their packages' files)."""
+    session.flush()
+    used = set(session.exec(select(ScormPackage.storage_dir).where(ScormPackage.storage_dir.in_(folders))).all()) if folders else set()
+    storage.remove_after_commit(session, sorted(set(folders) - used))
 
 
 # --- serving the package's files ---------------------------------------------------------------
