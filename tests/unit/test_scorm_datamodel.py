@@ -1142,7 +1142,7 @@ def _runtime_codes() -> tuple[str, ...]:
 @pytest.mark.parametrize(
     "position",
     [
-        pytest.param(position, id=f"{case[0]}-{case[2]}-{case[3][:24]!r}-{position}")
+        pytest.param(position, id=f"{case[0]}-{case[2]}-{case[3][:24]!r}-length{len(case[3])}")
         for position, case in enumerate(PARITY_CASES)
     ],
 )
