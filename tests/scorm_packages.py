@@ -346,14 +346,15 @@ def scorm2004_sequenced(extra_item_2: str = "") -> bytes:
                       "shared/style.css": STYLE_CSS})
 
 
-def scorm2004_single_sco(schemaversion: str = "2004 3rd Edition") -> bytes:
-    """SCORM 2004, one SCO ("item_1", sco/index.html), declaring `schemaversion`."""
+def scorm2004_single_sco(schemaversion: str = "2004 3rd Edition", item_sequencing: str = "") -> bytes:
+    """SCORM 2004, one SCO ("item_1", sco/index.html), declaring `schemaversion`; the item's
+    `imsss:sequencing` element when `item_sequencing` is given."""
     manifest = f"""<?xml version="1.0" encoding="UTF-8"?>
 <manifest identifier="test.package.2004.single" version="1" {NS_2004}>
   <metadata><schema>ADL SCORM</schema><schemaversion>{schemaversion}</schemaversion></metadata>
   <organizations default="org">
     <organization identifier="org"><title>Single SCO 2004</title>
-      <item identifier="item_1" identifierref="res_1"><title>Only part</title></item>
+      <item identifier="item_1" identifierref="res_1"><title>Only part</title>{item_sequencing}</item>
     </organization>
   </organizations>
   <resources>

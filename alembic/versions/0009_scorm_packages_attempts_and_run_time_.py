@@ -80,6 +80,7 @@ def upgrade() -> None:
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('sessions', sa.Integer(), nullable=False),
     sa.Column('exit', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('review', sa.Boolean(), nullable=False),
     sa.Column('completed', sa.Boolean(), nullable=False),
     sa.Column('passed', sa.Boolean(), nullable=True),
     sa.Column('score_scaled', sa.Float(), nullable=True),

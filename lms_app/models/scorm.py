@@ -71,6 +71,7 @@ class ScormItemState(SQLModel, table=True):
     seq: int = 0  # the last commit's sequence number: an older, late commit is ignored
     sessions: int = 0  # finished run-time sessions (LMSFinish / Terminate)
     exit: str = Field(default="", max_length=20)
+    review: bool = False  # launched after the attempt was complete: shown, not recorded
     completed: bool = False
     passed: bool | None = None
     score_scaled: float | None = None

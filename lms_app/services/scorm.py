@@ -231,6 +231,14 @@ def max_attempts(lesson: Lesson) -> int | None:
     return (lesson.content or {}).get("max_attempts") or None
 
 
+def _package_attempt_limit(session: Session, lesson: Lesson) -> int | None:
+    """The attempt limit a one-SCO package sets for itself (imsss:limitConditions), used when
+    the lesson sets none."""
+    package = package_of(session, lesson)
+    items = _items(package) if package is not None else []
+    return items[0].attempt_limit if len(items) == 1 else None
+
+
 def _new_attempt(session: Session, lesson: Lesson, enrollment: Enrollment, number: int) -> ScormAttempt:
     package = package_of(session, lesson)
     if package is None:
@@ -248,7 +256,7 @@ def _current_attempt(session: Session, lesson: Lesson, enrollment: Enrollment, *
     if new:
         if latest is not None and latest.status == "open":
             raise Conflict("Finish the attempt you started before starting a new one.")
-        limit = max_attempts(lesson)
+        limit = max_attempts(lesson) or _package_attempt_limit(session, lesson)
         if limit and len(attempts) >= limit:
             raise Conflict(f"You have used all {limit} attempts at this lesson.")
     if latest is None or new or latest.status == "superseded":
@@ -309,9 +317,12 @@ def launch(session: Session, actor: Actor, lesson_id: int, *, item: str | None =
         state.values, entry = {}, "ab-initio"
     else:
         entry = ""
+    review = attempt.status == "completed"
     state.sessions += 1
     state.seq = 0
-    state.exit = ""
+    state.review = review
+    if not review:
+        state.exit = ""
     state.updated_at = utcnow()
     session.add(state)
     attempt.last_item = sco.identifier
@@ -320,8 +331,8 @@ def launch(session: Session, actor: Actor, lesson_id: int, *, item: str | None =
     session.flush()
     user = session.get(User, enrollment.user_id)
     launch_values = {
-        "learner_id": str(user.id), "learner_name": _learner_name(user), "credit": "credit", "entry": entry,
-        "mode": "normal", "total_time": scorm_datamodel.format_timespan(version, state.total_seconds),
+        "learner_id": str(user.id), "learner_name": _learner_name(user), "credit": "no-credit" if review else "credit", "entry": entry,
+        "mode": "review" if review else "normal", "total_time": scorm_datamodel.format_timespan(version, state.total_seconds),
         "launch_data": sco.data_from_lms or "", "max_time_allowed": sco.max_time_allowed or "", "time_limit_action": sco.time_limit_action or "",
         "mastery_score": "" if sco.mastery_score is None else _number(sco.mastery_score),
         "completion_threshold": "" if sco.completion_threshold is None else _number(sco.completion_threshold),
@@ -387,7 +398,7 @@ def commit(session: Session, actor: Actor, attempt_id: int, item: str, launch_se
     state = session.exec(select(ScormItemState).where(ScormItemState.attempt_id == attempt.id, ScormItemState.item == item)).first()
     if state is None:
         raise NotFound("That part of the package was not launched.")
-    if launch_session != str(state.sessions) or seq <= state.seq:
+    if launch_session != str(state.sessions) or seq <= state.seq or state.review:
         return CommitResult(False, state.status_label, attempt.status == "completed", _lesson_done(session, attempt))
     version = package.scorm_version
     names = _LAUNCH_NAMES[version]
@@ -463,7 +474,7 @@ def learner_summary(session: Session, actor: Actor, lesson: Lesson, enrollment: 
     package = package_of(session, lesson)
     attempts = _attempts(session, lesson.id, enrollment.id)
     latest = attempts[-1] if attempts else None
-    limit = max_attempts(lesson)
+    limit = max_attempts(lesson) or _package_attempt_limit(session, lesson)
     left = "" if not limit else f"{max(0, limit - len(attempts))} of {limit} attempts left"
     if latest is None:
         return LearnerSummary(package is not None, 0, "", "Not started", "", False, left)

@@ -279,3 +279,25 @@ def test_first_scores_arriving_together_share_one_grade_item(world, session, act
     session.rollback()
     assert len(session.exec(select(GradeItem)).all()) == 1
     assert sorted(e.points for e in session.exec(select(GradeEntry)).all()) == [90.0, 90.0]
+
+
+def test_a_finished_attempt_opens_in_review_and_changes_nothing(world, session, actor_of):
+    leo = actor_of(LEO)
+    first = scorm.launch(session, leo, world["lesson"])
+    commit(session, leo, first, 1, {"cmi.core.lesson_status": "completed", "cmi.core.score.raw": "90"}, finished=True)
+    review = scorm.launch(session, leo, world["lesson"])
+    assert review["attempt"]["id"] == first["attempt"]["id"]
+    assert (review["values"]["cmi.core.lesson_mode"], review["values"]["cmi.core.credit"]) == ("review", "no-credit")
+    assert not commit(session, leo, review, 1, {"cmi.core.lesson_status": "failed", "cmi.core.score.raw": "10"}, finished=True).accepted
+    attempt = session.get(ScormAttempt, first["attempt"]["id"])
+    assert (attempt.passed, attempt.score_scaled) == (True, 0.9)
+
+
+def test_a_one_sco_package_limits_its_own_attempts_when_the_lesson_does_not(world, session, actor_of, tmp_path):
+    leo = actor_of(LEO)
+    limited = packages.scorm2004_single_sco(item_sequencing='<imsss:sequencing><imsss:limitConditions attemptLimit="1"/></imsss:sequencing>')
+    scorm.import_package(session, actor_of(IRENE), world["lesson"], packages.save(limited, tmp_path, "limited.zip"), "limited.zip")
+    first = scorm.launch(session, leo, world["lesson"])
+    commit(session, leo, first, 1, {"cmi.completion_status": "completed"}, finished=True)
+    with pytest.raises(Conflict, match="all 1 attempts"):
+        scorm.launch(session, leo, world["lesson"], new_attempt=True)
