@@ -50,9 +50,11 @@ from lms_app.models.identity import (
 from lms_app.models.grading import GradeCategory, GradeEntry, GradeItem, GradeScheme, Submission
 from lms_app.models.jobs import Job, JobRun, OutgoingEmail, RunnerHeartbeat
 from lms_app.models.scorm import ScormAttempt, ScormItemState, ScormPackage
+from lms_app.models.xapi import LrsClient, XapiActivity, XapiAttachment, XapiDocument, XapiStatement, XapiStatementLink
 
 __all__ = [
     "ScormAttempt", "ScormItemState", "ScormPackage",
+    "LrsClient", "XapiActivity", "XapiAttachment", "XapiDocument", "XapiStatement", "XapiStatementLink",
     "Certificate", "CertificateTemplate", "ExternalTraining", "LearningPath", "LearningPathCourse", "Notification",
     "NotificationPreference", "PathEnrollment", "Requirement", "RequirementAssignment",
     "ActivityEvent", "Announcement", "AnnouncementSeen", "AttemptAnswer", "AuditChainHead", "AuditEvent", "BankQuestion", "Course", "CourseStaff", "CourseTag", "Department",

@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, str] = {
     "compliance.manage": "Set required training, exempt people, approve training done elsewhere, read compliance reports",
     "certificates.manage": "Edit the certificate template; revoke and reissue certificates",
     "paths.manage": "Create and edit learning paths",
+    "lrs.manage": "Create and revoke the keys tools use to send and read xAPI statements",
 }
 
 BUILTIN_ROLES: dict[str, tuple[str, list[str]]] = {
