@@ -35,18 +35,22 @@ chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 # Everything: SQLite suite with the browser tests, then the scale-out run when PostgreSQL answers.
+# Tests without a browser run in two processes (each with its own database and files); the
+# browser tests share one build of the app, so they run in one.
+XDIST := -n 2
 test: install chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not e2e" $(XDIST)
+	$(BIN)/python -m pytest -m e2e
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		$(MAKE) --no-print-directory test-scale; \
 	else echo "PostgreSQL does not answer on 127.0.0.1:5432: scale-out tests skipped"; fi
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -m "not e2e" $(XDIST)
 
 # Services, API and state tests on PostgreSQL; tagged browser tests against Redis + two workers.
 test-scale: install chromium
-	LMS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -m "not e2e"
+	LMS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -m "not e2e" $(XDIST)
 	LMS_TEST_DATABASE_URL=$(PG_URL) LMS_E2E_SCALE=1 $(BIN)/python -m pytest -m "e2e and scale"
 
 bench: install chromium

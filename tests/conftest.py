@@ -13,7 +13,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, select
 
-os.environ.setdefault("LMS_DATA_DIR", tempfile.mkdtemp(prefix="lms-test-data-"))
+if os.environ.get("PYTEST_XDIST_WORKER") or "LMS_DATA_DIR" not in os.environ:
+    # Each test process its own files (parallel workers inherit the first process's variables).
+    os.environ["LMS_DATA_DIR"] = tempfile.mkdtemp(prefix="lms-test-data-")
 os.environ.setdefault("LMS_SECRET_KEY", "test-secret-key")
 os.environ.setdefault("LMS_JOBS", "off")
 
