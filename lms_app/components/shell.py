@@ -40,6 +40,7 @@ NAVIGATION_SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
         ("Required training", "calendar-check", "/admin/requirements", "compliance.manage"),
         ("Compliance", "badge-check", "/admin/compliance", "compliance.manage"),
         ("Certificates", "stamp", "/admin/certificates", "certificates.manage"),
+        ("LRS clients", "radio-tower", "/admin/lrs", "lrs.manage"),
         ("Audit trail", "scroll-text", "/admin/audit", "audit.view"),
     ]),
 ]

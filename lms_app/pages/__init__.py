@@ -2,7 +2,7 @@
 
 from lms_app.pages import admin_overview, auth, home, profile, teams  # noqa: F401
 from lms_app.pages import admin_audit  # noqa: F401,E402
-from lms_app.pages import admin_groups, admin_roles, admin_users  # noqa: F401,E402
+from lms_app.pages import admin_groups, admin_lrs, admin_roles, admin_users  # noqa: F401,E402
 from lms_app.pages import authoring, catalog, player, roster  # noqa: F401,E402
 from lms_app.pages import announcements  # noqa: F401,E402
 from lms_app.pages import live_sessions  # noqa: F401,E402

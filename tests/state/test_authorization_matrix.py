@@ -110,6 +110,7 @@ PAGE_ROWS: dict[str, set[str]] = {
     # --- certificates (rows below) ---
     "/learn/certificates": SIGNED_IN,
     "/admin/certificates": {ADMIN},
+    "/admin/lrs": {ADMIN},
     # Anyone holding a code may check it, signed in or not.
     "/verify/[code]": EVERYONE,
     # --- required training (rows below) ---
@@ -505,6 +506,12 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     # The world's assignment ("Hazard report"): its editor is for those who teach the course
     # (Irene, admins); Leo handed in a PDF and has an extension. Anyone signed in may open it in
     # the player (someone not enrolled reads why); only Leo, enrolled, hands in.
+    # --- xAPI: the LRS clients page ---
+    "AdminLrsState.load": HandlerRow({ADMIN}, "/admin/lrs"),
+    "AdminLrsState.create": HandlerRow({ADMIN}, "/admin/lrs", lambda ids: ({"name": "Authoring tool", "scope_statements/write": "on"},)),
+    "AdminLrsState.revoke": HandlerRow({ADMIN}, "/admin/lrs", given=lambda ids: {"revoke_id": str(ids["lrs_client"])}),
+    **{f"AdminLrsState.{name}": HandlerRow(EVERYONE, "/admin/lrs", lambda ids: (True,), ui_only=True) for name in ("set_create_open", "set_revoke_open")},
+    "AdminLrsState.ask_revoke": HandlerRow(EVERYONE, "/admin/lrs", lambda ids: (str(ids["lrs_client"]),), ui_only=True),
     # --- SCORM: the package editor, the staff's attempts page, the player's panel ---
     "ScormEditorState.load": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["scorm_lesson"]),)),
     "ScormEditorState.upload": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}",
@@ -1014,6 +1021,10 @@ def _build_world(engine, actor_of) -> dict:
         course_ids["requirement"], course_ids["requirement_course"] = required.id, handling.id
         course_ids["requirement_assignment"] = s.exec(select(RequirementAssignment.id).where(
             RequirementAssignment.requirement_id == required.id, RequirementAssignment.user_id == member)).one()
+        # --- xAPI: a client of the LRS ---
+        from lms_app.services import lrs_clients
+
+        course_ids["lrs_client"] = lrs_clients.create_client(s, admin, "Authoring tool", ["statements/write"]).client.id
         # --- SCORM: a package in a lesson of the world's course, Leo's attempt launched ---
         from lms_app.services import scorm
         from tests import scorm_packages
