@@ -203,6 +203,14 @@ def _lesson(session: Session, actor: Actor, lesson_id: int) -> tuple[Lesson, Cou
     return lesson, authored_course(session, actor, lesson.course_id)
 
 
+def authored_lesson(session: Session, actor: Actor, lesson_id: int, kind: str, wrong_kind: str) -> Lesson:
+    """A lesson of `kind` the actor may change (Invalid with `wrong_kind` for another kind)."""
+    lesson, _ = _lesson(session, actor, lesson_id)
+    if lesson.kind != kind:
+        raise Invalid(wrong_kind)
+    return lesson
+
+
 def _touch(session: Session, course: Course) -> None:
     course.updated_at = utcnow()
     session.add(course)

@@ -262,13 +262,7 @@ def store_lesson_image(session: Session, actor: Actor, lesson_id: int, stream: B
     Markdown (the course's instructors only); gives the Markdown that shows it. The image
     belongs to the lesson: it is read with the lesson's access rules, and deleted when the
     text no longer shows it."""
-    require(actor, None)
-    lesson = session.get(Lesson, int(lesson_id)) if lesson_id else None
-    if lesson is None or lesson.org_id != actor.org_id:
-        raise NotFound("That lesson does not exist.")
-    courses.authored_course(session, actor, lesson.course_id)
-    if lesson.kind != "text":
-        raise Invalid("Images go into text lessons.")
+    lesson = courses.authored_lesson(session, actor, lesson_id, "text", "Images go into text lessons.")
     file_path = keep_lesson_image(lesson.course_id, stream)
     image_id = Path(file_path).stem[:12]
     name = clean_file_name(file_name, Path(file_path).suffix)

@@ -54,14 +54,7 @@ _LAUNCH_NAMES = {
 # --- packages ----------------------------------------------------------------------------------
 
 def _authored_scorm_lesson(session: Session, actor: Actor, lesson_id: int) -> Lesson:
-    require(actor, None)
-    lesson = session.get(Lesson, int(lesson_id)) if lesson_id else None
-    if lesson is None or lesson.org_id != actor.org_id:
-        raise NotFound("That lesson does not exist.")
-    courses.authored_course(session, actor, lesson.course_id)
-    if lesson.kind != "scorm":
-        raise Invalid("Only SCORM lessons hold a SCORM package.")
-    return lesson
+    return courses.authored_lesson(session, actor, lesson_id, "scorm", "Only SCORM lessons hold a SCORM package.")
 
 
 def import_package(session: Session, actor: Actor, lesson_id: int, zip_path: Path, file_name: str, *,
