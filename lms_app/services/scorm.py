@@ -398,12 +398,14 @@ def commit(session: Session, actor: Actor, attempt_id: int, item: str, launch_se
     cleaned = scorm_datamodel.validate_commit(version, {k: str(v) for k, v in values.items()})
     session_time = cleaned.pop(names["session_time"], None)
     exit_value = cleaned.pop(names["exit"], "")
+    # A navigation request belongs to the session that made it, never to the next launch.
+    nav_request = cleaned.pop("adl.nav.request", "")
     sco = next(i for i in _items(package) if i.identifier == item)
     state.values = cleaned
     state.seq = seq
     if finished:
         state.total_seconds += scorm_datamodel.timespan_seconds(version, session_time) if session_time else 0.0
-        state.exit = "suspend" if exit_value == "suspend" or cleaned.get("adl.nav.request") == "suspendAll" else exit_value
+        state.exit = "suspend" if exit_value == "suspend" or nav_request == "suspendAll" else exit_value
     results = scorm_datamodel.results(version, cleaned, mastery_score=sco.mastery_score, scaled_passing_score=sco.scaled_passing_score,
                                       completion_threshold=sco.completion_threshold)
     state.completed, state.passed, state.score_scaled, state.score_raw = results.completed, results.passed, results.score_scaled, results.score_raw

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from lms_app import db, settings
 from lms_app.models import AuditEvent, GradeEntry, GradeItem, Lesson, LessonProgress
 from lms_app.models.scorm import ScormAttempt, ScormItemState, ScormPackage
-from lms_app.services import courses, enrollment, scorm
+from lms_app.services import courses, enrollment, scorm, scorm_datamodel
 from lms_app.services.errors import Conflict, Invalid, NotFound, PermissionDenied
 from tests import scorm_packages as packages
 
@@ -301,3 +301,18 @@ def test_a_one_sco_package_limits_its_own_attempts_when_the_lesson_does_not(worl
     commit(session, leo, first, 1, {"cmi.completion_status": "completed"}, finished=True)
     with pytest.raises(Conflict, match="all 1 attempts"):
         scorm.launch(session, leo, world["lesson"], new_attempt=True)
+
+
+def test_suspend_all_resumes_and_a_navigation_request_is_not_replayed(world, session, actor_of, tmp_path):
+    leo = actor_of(LEO)
+    scorm.import_package(session, actor_of(IRENE), world["lesson"], packages.save(packages.scorm2004_single_sco(), tmp_path, "s.zip"), "s.zip")
+    first = scorm.launch(session, leo, world["lesson"])
+    commit(session, leo, first, 1, {"cmi.location": "p2", "adl.nav.request": "suspendAll", "cmi.session_time": "PT2M"}, finished=True)
+    again = scorm.launch(session, leo, world["lesson"])
+    assert again["values"]["cmi.entry"] == "resume" and again["values"]["cmi.location"] == "p2"
+    assert scorm_datamodel.timespan_seconds("2004", again["values"]["cmi.total_time"]) == 120
+    assert "adl.nav.request" not in again["values"]
+    # Left without suspending, a 2004 SCO's next launch is a new attempt of it.
+    commit(session, leo, again, 1, {"cmi.location": "p3", "cmi.exit": "normal"}, finished=True)
+    fresh = scorm.launch(session, leo, world["lesson"])
+    assert fresh["values"]["cmi.entry"] == "ab-initio" and "cmi.location" not in fresh["values"]
