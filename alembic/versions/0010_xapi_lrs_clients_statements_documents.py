@@ -44,6 +44,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('org_id', sa.Integer(), nullable=False),
     sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('context', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('activity_id', sqlmodel.sql.sqltypes.AutoString(length=2048), nullable=False),
     sa.Column('agent_key', sqlmodel.sql.sqltypes.AutoString(length=2048), nullable=False),
@@ -57,6 +58,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('org_id', 'address')
     )
+    with op.batch_alter_table('xapidocument', schema=None) as batch_op:
+        batch_op.create_index('ix_xapidocument_context', ['org_id', 'context', 'registration', 'updated'], unique=False)
+
     op.create_table('lrsclient',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('org_id', sa.Integer(), nullable=False),
@@ -141,6 +145,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_lrsclient_org_id'))
 
     op.drop_table('lrsclient')
+    with op.batch_alter_table('xapidocument', schema=None) as batch_op:
+        batch_op.drop_index('ix_xapidocument_context')
+
     op.drop_table('xapidocument')
     op.drop_table('xapiattachment')
     op.drop_table('xapiactivity')

@@ -101,12 +101,15 @@ class XapiDocument(SQLModel, table=True):
     """A document of the State (kind "state": activity, agent, registration, stateId), Activity
     Profile ("activity_profile": activity, profileId) or Agent Profile ("agent_profile": agent,
     profileId) resource. Absent parts are "". `address` is the SHA-256 of kind, activity,
-    agent, registration and id: one short unique key (long IRIs would not fit an index entry)."""
+    agent, registration and id: one short unique key (long IRIs would not fit an index entry);
+    `context` the SHA-256 of kind, activity and agent, for listing and deleting a context's
+    documents through an index."""
 
-    __table_args__ = (UniqueConstraint("org_id", "address"),)
+    __table_args__ = (UniqueConstraint("org_id", "address"), Index("ix_xapidocument_context", "org_id", "context", "registration", "updated"))
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = fk("organization.id", index=False)
     address: str = Field(max_length=64)
+    context: str = Field(max_length=64)
     kind: str = Field(max_length=16)
     activity_id: str = Field(default="", max_length=2048)
     agent_key: str = Field(default="", max_length=2048)
