@@ -64,14 +64,16 @@ def create_client(session: Session, actor: Actor, name: str, scopes: list[str]) 
 
 def list_clients(session: Session, actor: Actor) -> list[LrsClient]:
     require(actor, "lrs.manage")
-    return list(session.exec(select(LrsClient).where(LrsClient.org_id == actor.org_id).order_by(LrsClient.created_at.desc(), LrsClient.id.desc())))
+    # The LMS's own client (no secret: services/xapi_emit) is not the admins' to manage.
+    query = select(LrsClient).where(LrsClient.org_id == actor.org_id, LrsClient.secret_hash != "")
+    return list(session.exec(query.order_by(LrsClient.created_at.desc(), LrsClient.id.desc())))
 
 
 def revoke_client(session: Session, actor: Actor, client_id: int) -> LrsClient:
     """The client's key stops working at once; what it stored stays."""
     require(actor, "lrs.manage")
     client = session.get(LrsClient, int(client_id)) if client_id else None
-    if client is None or client.org_id != actor.org_id:
+    if client is None or client.org_id != actor.org_id or not client.secret_hash:
         raise NotFound("That client does not exist.")
     if client.revoked_at is None:
         client.revoked_at = utcnow()
@@ -90,7 +92,7 @@ def authenticate(session: Session, authorization: str | None) -> LrsClient | Non
     except (binascii.Error, UnicodeDecodeError):
         return None
     client = session.exec(select(LrsClient).where(LrsClient.key == key)).first() if key and len(key) <= 64 else None
-    if client is None or client.revoked_at is not None or not hmac.compare_digest(client.secret_hash, _secret_hash(secret)):
+    if client is None or client.revoked_at is not None or not client.secret_hash or not hmac.compare_digest(client.secret_hash, _secret_hash(secret)):
         return None
     return client
 

@@ -63,7 +63,9 @@ from lms_app.models import (
     utcnow,
 )
 from lms_app.models.catalog import CourseStaff
-from lms_app.services import audit, auth, certificates, storage
+from lms_app.models.scorm import ScormAttempt, ScormItemState
+from lms_app.models.xapi import XapiDocument, XapiStatement
+from lms_app.services import audit, auth, certificates, storage, xapi_emit
 from lms_app.services.errors import Invalid, NotFound, PermissionDenied
 from lms_app.services.files import clean_file_name
 from lms_app.services.permissions import Actor, require
@@ -90,6 +92,10 @@ ARCHIVE_FILES: dict[str, str] = {
     "notifications.json": "The notifications you received and your choices of which ones reach you by email.",
     "login_history.json": "Your sign-in sessions (device and address), sign-in attempts made with your email address, "
                           "invitations and password resets (times only; no secrets are exported).",
+    "scorm_attempts.json": "Your attempts at SCORM lessons: status, score and time of each part, and the data the "
+                           "package saved (bookmarks, answers).",
+    "learning_records.json": "The xAPI statements about you in this site's Learning Record Store (what the LMS and "
+                             "connected tools recorded of your learning).",
     "activity.json": "What you did in the app (signed in, opened or finished lessons, handed in work) and when you last "
                      "read each course's announcements.",
     "audit_events.json": "Audit trail events you did, and those done to your account, your enrollments or your certificates. Events done by "
@@ -350,6 +356,30 @@ def _login_history(session: Session, user: User) -> dict[str, Any]:
     }
 
 
+def _scorm_attempts(session: Session, user: User, courses: dict[int, str]) -> list[dict[str, Any]]:
+    attempts = session.exec(select(ScormAttempt).where(ScormAttempt.user_id == user.id).order_by(ScormAttempt.started_at, ScormAttempt.id)).all()
+    lessons = _titles(session, Lesson, {a.lesson_id for a in attempts})
+    states = session.exec(select(ScormItemState).where(ScormItemState.attempt_id.in_([a.id for a in attempts]))).all() if attempts else []
+    by_attempt: dict[int, list[ScormItemState]] = {}
+    for state in states:
+        by_attempt.setdefault(state.attempt_id, []).append(state)
+    lesson_courses = dict(session.exec(select(Lesson.id, Lesson.course_id).where(Lesson.id.in_(list(lessons)))).all()) if lessons else {}
+    return [{
+        "course": courses.get(lesson_courses.get(a.lesson_id)), "lesson": lessons.get(a.lesson_id), "attempt": a.number, "status": a.status,
+        "started_at": _iso(a.started_at), "finished_at": _iso(a.finished_at), "completed": a.completed, "passed": a.passed,
+        "score_scaled": a.score_scaled, "seconds": a.total_seconds,
+        "parts": [{"item": st.item, "status": st.status_label, "score_scaled": st.score_scaled, "seconds": st.total_seconds, "data": st.values}
+                  for st in by_attempt.get(a.id, [])],
+    } for a in attempts]
+
+
+def _learning_records(session: Session, user: User) -> list[dict[str, Any]]:
+    keys = [xapi_emit.learner_key(user), f"mbox:mailto:{user.email}"]
+    rows = session.exec(select(XapiStatement.body).where(XapiStatement.org_id == user.org_id, XapiStatement.actor_key.in_(keys))
+                        .order_by(XapiStatement.seq)).all()
+    return list(rows)
+
+
 def _activity(session: Session, user: User, courses: dict[int, str]) -> dict[str, Any]:
     events = session.exec(select(ActivityEvent).where(ActivityEvent.user_id == user.id).order_by(ActivityEvent.at)).all()
     lessons = _titles(session, Lesson, {e.lesson_id for e in events})
@@ -435,6 +465,8 @@ def export_archive(session: Session, actor: Actor, user_id: int) -> bytes:
         "external_training.json": lambda: _external_training(session, archive, user),
         "notifications.json": lambda: _notifications(session, user),
         "login_history.json": lambda: _login_history(session, user),
+        "scorm_attempts.json": lambda: _scorm_attempts(session, user, courses),
+        "learning_records.json": lambda: _learning_records(session, user),
         "activity.json": lambda: _activity(session, user, courses),
         "audit_events.json": lambda: _audit_events(session, user, [e.id for e in enrollments]),
     }
@@ -513,6 +545,15 @@ def anonymize_user(session: Session, actor: Actor, user_id: int, confirm_email: 
         ("wrong_enrollment_keys", EnrollmentKeyFailure, EnrollmentKeyFailure.user_id == user.id),
     ):
         removed[name] = session.execute(delete(model).where(condition)).rowcount or 0
+    # Statements and documents a tool filed under the address go; the LMS's own name the account only.
+    mailbox = f"mbox:mailto:{old_email}"
+    removed["learning_records"] = session.execute(delete(XapiStatement).where(XapiStatement.org_id == user.org_id,
+                                                                              XapiStatement.actor_key == mailbox)).rowcount or 0
+    removed["learning_record_documents"] = session.execute(delete(XapiDocument).where(XapiDocument.org_id == user.org_id,
+                                                                                      XapiDocument.agent_key == mailbox)).rowcount or 0
+    # What SCORM packages saved (bookmarks, typed answers) goes; statuses and scores stay.
+    session.execute(update(ScormItemState).where(ScormItemState.attempt_id.in_(select(ScormAttempt.id).where(ScormAttempt.user_id == user.id)))
+                    .values(values={}))
     # The outbox keeps that an email went out (and when), not to whom nor what it said.
     session.execute(update(OutgoingEmail).where(OutgoingEmail.to_address == old_email, OutgoingEmail.status == "queued")
                     .values(status="failed", error="The recipient was anonymized."))

@@ -341,7 +341,8 @@ def _finish(session: Session, actor: Actor | None, attempt: QuizAttempt, lesson:
     session.add(attempt)
     session.flush()
     activity.record(session, org_id=attempt.org_id, user_id=attempt.user_id, kind="quiz_submitted", course_id=lesson.course_id,
-                    lesson_id=lesson.id, at=now, score=round(100 * attempt.fraction, 1) if attempt.fraction is not None else None)
+                    lesson_id=lesson.id, at=now, score=round(100 * attempt.fraction, 1) if attempt.fraction is not None else None,
+                    passed=attempt.passed)
     learner = session.get(User, attempt.user_id)
     audit.record(session, actor, "quiz.attempt_closed", org_id=attempt.org_id, actor_label=None if actor else "system",
                  target_type="quiz_attempt", target_id=attempt.id,

@@ -24,7 +24,7 @@ from lms_app import settings
 from lms_app.models import Course, Enrollment, Lesson, LessonProgress, User
 from lms_app.models.base import utcnow
 from lms_app.models.scorm import ScormAttempt, ScormItemState, ScormPackage
-from lms_app.services import audit, courses, gradebook, progress, scorm_datamodel, scorm_package, storage
+from lms_app.services import audit, courses, gradebook, progress, scorm_datamodel, scorm_package, storage, xapi_emit
 from lms_app.services.csv_export import safe_cell
 from lms_app.services.errors import Conflict, Invalid, NotFound, PermissionDenied
 from lms_app.services.permissions import Actor, require
@@ -404,7 +404,8 @@ def commit(session: Session, actor: Actor, attempt_id: int, item: str, launch_se
     state.values = cleaned
     state.seq = seq
     if finished:
-        state.total_seconds += scorm_datamodel.timespan_seconds(version, session_time) if session_time else 0.0
+        session_seconds = scorm_datamodel.timespan_seconds(version, session_time) if session_time else 0.0
+        state.total_seconds += session_seconds
         state.exit = "suspend" if exit_value == "suspend" or nav_request == "suspendAll" else exit_value
     results = scorm_datamodel.results(version, cleaned, mastery_score=sco.mastery_score, scaled_passing_score=sco.scaled_passing_score,
                                       completion_threshold=sco.completion_threshold)
@@ -414,6 +415,11 @@ def commit(session: Session, actor: Actor, attempt_id: int, item: str, launch_se
     session.add(state)
     session.flush()
     _roll_up(session, attempt, package)
+    if finished:
+        lesson = session.get(Lesson, attempt.lesson_id)
+        xapi_emit.emit(session, attempt.org_id, xapi_emit.for_scorm_session(
+            session, user_id=attempt.user_id, lesson=lesson, interactions=scorm_datamodel.interactions(version, cleaned),
+            completed=state.completed, passed=state.passed, score_scaled=state.score_scaled, seconds=session_seconds))
     return CommitResult(True, state.status_label, attempt.status == "completed", _lesson_done(session, attempt))
 
 

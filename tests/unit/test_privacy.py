@@ -30,9 +30,11 @@ from lms_app.models import (
     Submission,
     User,
     UserRole,
+    XapiStatement,
     utcnow,
 )
-from lms_app.services import audit, audit_log, assignments, auth, certificates, courses, enrollment, groups, privacy, progress, roles, users
+from lms_app.services import (audit, audit_log, assignments, auth, certificates, courses, enrollment, groups, lrs_clients, privacy, progress, roles,
+                              users, xapi_statements)
 from lms_app.services.errors import Invalid, NotFound, PermissionDenied
 from lms_app.services.seed import DEMO_PASSWORD
 
@@ -117,6 +119,10 @@ def test_a_learner_downloads_everything_held_about_them(world, session, actor_of
     assert certs[0]["code"] == "CERTLEO0001" and len(certs) == 2
     assert all(archive[c["pdf"]].startswith(b"%PDF") for c in certs)
     assert certs[1]["verification_url"].endswith("/verify/" + certs[1]["code"])
+    records = json.loads(archive["learning_records.json"])
+    assert {"registered", "launched"} <= {r["verb"]["id"].rsplit("/", 1)[-1] for r in records}
+    assert all(r["actor"]["account"]["name"] == str(world["leo"]) for r in records)
+    assert json.loads(archive["scorm_attempts.json"]) == []
     events = json.loads(archive["audit_events.json"])
     assert {"enrollment.created", "assignment.submitted", "login", "login.failed", "certificate.issued"} <= {e["action"] for e in events}
 
@@ -214,6 +220,10 @@ def test_anonymizing_removes_who_they_were_and_keeps_the_numbers(world, session,
     activity_before = session.exec(select(func.count(ActivityEvent.id)).where(ActivityEvent.user_id == world["leo"])).one()
     submission_file = session.get(Submission, world["submission"]).files[0]["file_path"]
 
+    tool = lrs_clients.create_client(session, admin, "Simulator", ["statements/write"]).client
+    xapi_statements.store(session, tool, [{"actor": {"mbox": f"mailto:{LEO}"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+                                           "object": {"id": "http://example.com/forklift-simulator"}}])
+    lms_records = session.exec(select(func.count(XapiStatement.seq)).where(XapiStatement.actor_key != f"mbox:mailto:{LEO}")).one()
     user = privacy.anonymize_user(session, admin, world["leo"], " LEO@example.com ")
     assert (app_settings.PRIVATE_DIR / submission_file).exists(), "files go only once the change is committed"
     session.commit()
@@ -236,6 +246,9 @@ def test_anonymizing_removes_who_they_were_and_keeps_the_numbers(world, session,
     assert session.exec(select(func.count(ActivityEvent.id)).where(ActivityEvent.user_id == leo.id)).one() == activity_before
     cert = session.exec(select(Certificate).where(Certificate.code == "CERTLEO0001")).one()
     assert cert.user_id == leo.id and cert.learner_name == "Former user #1"
+    # The tool's statements filed under Leo's address are gone; the LMS's own name an account only.
+    assert session.exec(select(func.count(XapiStatement.seq)).where(XapiStatement.actor_key == f"mbox:mailto:{LEO}")).one() == 0
+    assert session.exec(select(func.count(XapiStatement.seq))).one() == lms_records > 0
 
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "user.anonymized")).one()
     assert (event.actor_id, event.target_id, event.target_label) == (admin.user_id, str(leo.id), leo.email)
