@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from lms_app.api import auth, calendar, certificates, course_archive, external_training, files, notifications, privacy, scorm, worker
+from lms_app.api import auth, calendar, certificates, course_archive, external_training, files, health, notifications, privacy, scorm, worker, xapi, xapi_documents
 
 
 def build_api() -> FastAPI:
     api = FastAPI(title="LMS API", docs_url=None, redoc_url=None, openapi_url=None)
+    api.include_router(health.router)
     api.include_router(auth.router)
     api.include_router(files.router)
     api.include_router(course_archive.router)
@@ -18,5 +19,7 @@ def build_api() -> FastAPI:
     api.include_router(external_training.router)
     api.include_router(certificates.router)
     api.include_router(scorm.router)
+    api.include_router(xapi_documents.router)
+    api.include_router(xapi.router)
     worker.install(api)
     return api
