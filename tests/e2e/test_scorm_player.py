@@ -159,3 +159,35 @@ def test_a_two_part_2004_package_moves_on_scores_and_shows_in_the_staff_view(new
     with teacher.expect_download() as download:
         teacher.locator("#scorm-export").click()
     assert download.value.suggested_filename.endswith(".csv")
+
+
+def test_golf_2004_suspends_with_its_own_exit_resumes_and_completes(new_context, lms_server, tmp_path, monkeypatch):
+    course = _course(lms_server, "Golf 2004", "Golf explained (2004)")
+    monkeypatch.setattr(settings, "PRIVATE_DIR", lms_server.data_dir / "private")
+    with lms_server.db() as s:
+        irene = actor_for(s, s.exec(select(User).where(User.email == "irene@example.com")).one(), "127.0.0.1")
+        package = scorm.import_package(s, irene, course["lesson"], _fixture("RuntimeBasicCalls_SCORM20043rdEdition.zip"), "golf-2004.zip")
+        assert package.edition == "2004 3rd edition"
+
+    learner = new_context(DESKTOP).new_page()
+    learner.on("dialog", lambda dialog: dialog.accept())  # "save your progress?", then "resume?"
+    sign_in(learner, "leo@example.com")
+    learner.goto(f"/learn/courses/{course['id']}/{course['lesson']}")
+    learner.locator("#scorm-launch").click()
+    sco = _golf_page(learner)
+    sco.locator("#butNext").click()
+    sco.locator("#butNext").click()
+    expect(sco.frame_locator("#contentFrame").locator("body")).to_contain_text("Scoring", ignore_case=True)
+    sco.locator("#butExit").click()  # suspend + adl.nav.request suspendAll: the player closes the package
+    expect(learner.locator("#scorm-stage")).to_have_attribute("data-open", "false")
+    expect(learner.locator("#scorm-status")).to_have_text("In progress")
+
+    learner.locator("#scorm-launch").click()
+    sco = _golf_page(learner)
+    expect(sco.frame_locator("#contentFrame").locator("body")).to_contain_text("Scoring", ignore_case=True)
+    for _ in range(12):
+        sco.locator("#butNext").click()
+    expect(sco.locator("#butNext")).to_be_disabled()
+    sco.locator("#butExit").click()  # the end reached: exit normally (exitAll)
+    expect(learner.locator("#lesson-done")).to_be_visible()
+    expect(learner.locator("#scorm-status")).to_have_text("Completed")

@@ -793,7 +793,14 @@ API_ROWS: dict[tuple[str, str], set[str]] = {
     ("GET", "/scorm/launch/{lesson_id}"): {LEARNER},
     ("POST", "/scorm/commit/{attempt_id}"): {LEARNER},
     ("GET", "/scorm/content/{package_id}/{path}"): {LEARNER, INSTRUCTOR, ADMIN},
+    # --- health: for load balancers and monitoring, the same answer for everyone ---
+    ("GET", "/healthz"): EVERYONE,
+    ("GET", "/readyz"): EVERYONE,
 }
+# --- xAPI: the LRS answers HTTP Basic clients (tests/api/test_xapi_*), never a sign-in cookie;
+# its About resource is public.
+API_ROWS.update({(method, path): (EVERYONE if path == "/xapi/about" else set())
+                 for path, ops in build_api().openapi()["paths"].items() if path.startswith("/xapi") for method in map(str.upper, ops)})
 # The world's ids the API paths' parameters stand for.
 API_PATH_IDS = {"lesson_id": "file_lesson", "course_id": "course", "session_lesson_id": "live_lesson"}
 # Where a route's parameter stands for another of the world's ids.
