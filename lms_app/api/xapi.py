@@ -39,7 +39,7 @@ router = APIRouter(prefix="/xapi")
 VERSION_HEADER = "X-Experience-API-Version"
 CONSISTENT_HEADER = "X-Experience-API-Consistent-Through"
 HASH_HEADER = "X-Experience-API-Hash"
-_ACCEPTED_VERSION = re.compile(r"^(1\.0\.[0-3]|2\.0\.0)$")
+_ACCEPTED_VERSION = re.compile(r"^(1\.0|1\.0\.[0-3]|2\.0\.0)$")  # "1.0" is read as 1.0.0 (1.0.3 spec)
 _HEADER_FIELDS = {"authorization", "x-experience-api-version", "content-type", "content-length", "if-match",
                   "if-none-match", "accept-language"}
 _STATEMENT_METHODS = ["GET", "HEAD", "PUT", "POST"]
@@ -56,12 +56,12 @@ class MethodNotAllowed(DomainError):
     status_code = 405
 
 
-class _Unauthorized(Exception):
-    pass
+class Unauthorized(Exception):
+    """No credentials, or credentials the LRS does not accept (answered 401)."""
 
 
 @dataclass(frozen=True)
-class StatementCall:
+class XapiCall:
     """One request as the resource sees it, after the alternate request syntax is unfolded."""
 
     method: str
@@ -70,15 +70,24 @@ class StatementCall:
     content: bytes
     version: str
 
+    @property
+    def speaks_2(self) -> bool:
+        return self.version == "2.0.0"
+
+
+def accepts_version(version: str) -> bool:
+    """Whether this LRS speaks the version a request names (1.0.0 to 1.0.3, or 2.0.0)."""
+    return bool(_ACCEPTED_VERSION.match(version or ""))
+
 
 def answer_version(requested: str) -> str:
     """The version an answer speaks: 2.0.0, or 1.0.3 to a 1.0.x client."""
     return "1.0.3" if requested.startswith("1.0") else "2.0.0"
 
 
-def unfold(method: str, query: dict[str, str], headers: dict[str, str], body: bytes, methods: list[str]) -> StatementCall:
-    """The method, parameters, headers and content of a request, the 1.0.x alternate syntax
-    (POST ?method=X with a form of headers, parameters and `content`) included."""
+def unfold(method: str, query: dict[str, str], headers: dict[str, str], body: bytes, methods: list[str]) -> XapiCall:
+    """The method, parameters, headers and content of a request (any /xapi resource), the 1.0.x
+    alternate syntax (POST ?method=X with a form of headers, parameters and `content`) included."""
     headers = {name.lower(): value for name, value in headers.items()}
     params = dict(query)
     if method == "POST" and "method" in params:
@@ -89,6 +98,8 @@ def unfold(method: str, query: dict[str, str], headers: dict[str, str], body: by
             form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
         except UnicodeDecodeError:
             raise Invalid("The form of an alternate-syntax request must be UTF-8.") from None
+        # The request's own Content-Type describes the form; the content's is a form field.
+        headers.pop("content-type", None)
         for name in list(form):
             if name.lower() in _HEADER_FIELDS:
                 headers[name.lower()] = form.pop(name)
@@ -98,7 +109,7 @@ def unfold(method: str, query: dict[str, str], headers: dict[str, str], body: by
             raise Invalid("The alternate request syntax (?method=) is only part of xAPI 1.0.x.")
         if method not in methods:
             raise Invalid(f"The method parameter must be one of {', '.join(methods)}.")
-    return StatementCall(method, params, headers, body, headers.get("x-experience-api-version", ""))
+    return XapiCall(method, params, headers, body, headers.get("x-experience-api-version", ""))
 
 
 def _languages(headers: dict[str, str]) -> list[str]:
@@ -170,7 +181,7 @@ def _multipart_response(document: dict, parts: statements.Attachments, headers: 
 # ---------------------------------------------------------------- the resource
 
 
-def _statements_payload(call: StatementCall) -> tuple[list[dict], statements.Attachments]:
+def _statements_payload(call: XapiCall) -> tuple[list[dict], statements.Attachments]:
     """The statements of a PUT/POST body (a list or one) and the attachment parts."""
     content_type = call.headers.get("content-type", "application/json").lower()
     content, attachments = call.content, {}
@@ -185,7 +196,7 @@ def _statements_payload(call: StatementCall) -> tuple[list[dict], statements.Att
     return (data if isinstance(data, list) else [data]), attachments
 
 
-def _write(call: StatementCall, put_id: str | None) -> Response:
+def _write(call: XapiCall, put_id: str | None) -> Response:
     """Store the body; when two requests race to store the same id, the loser sees the winner's row."""
     batch, attachments = _statements_payload(call)
     for attempt in (1, 2):
@@ -202,16 +213,16 @@ def _write(call: StatementCall, put_id: str | None) -> Response:
     return JSONResponse(ids)
 
 
-def _client(session, call: StatementCall, scope: str | None = None) -> LrsClient:
+def _client(session, call: XapiCall, scope: str | None = None) -> LrsClient:
     client = lrs_clients.authenticate(session, call.headers.get("authorization"))
     if client is None:
-        raise _Unauthorized
+        raise Unauthorized
     if scope and scope not in (client.scopes or []):
         raise PermissionDenied("These credentials may not do this.")
     return client
 
 
-def _read(call: StatementCall) -> Response:
+def _read(call: XapiCall) -> Response:
     params = dict(call.params)
     languages = _languages(call.headers)
     with db.session_scope() as session:
@@ -249,7 +260,7 @@ def _read(call: StatementCall) -> Response:
     return response
 
 
-def _statements(call: StatementCall) -> Response:
+def _statements(call: XapiCall) -> Response:
     if call.method == "PUT":
         unknown = set(call.params) - {"statementId"}
         if unknown or "statementId" not in call.params:
@@ -277,10 +288,10 @@ def _handle(method: str, query: dict[str, str], headers: dict[str, str], body: b
         requested = call.version
         with db.session_scope() as session:
             _client(session, call)
-        if not _ACCEPTED_VERSION.match(requested):
+        if not accepts_version(requested):
             raise Invalid(f"The {VERSION_HEADER} header must be one of 1.0.0-1.0.3 or 2.0.0.")
         response = _statements(call)
-    except _Unauthorized:
+    except Unauthorized:
         response = JSONResponse({"detail": "Send the client's key and secret with HTTP Basic authentication."},
                                 status_code=401, headers={"WWW-Authenticate": 'Basic realm="LRS"'})
     except DomainError as exc:

@@ -16,11 +16,8 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import json
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -29,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lms_app import db
 from lms_app.api.common import error_response
+from lms_app.api.xapi import VERSION_HEADER, MethodNotAllowed, Unauthorized, XapiCall, accepts_version, answer_version, unfold
 from lms_app.models.xapi import LrsClient, XapiDocument
 from lms_app.services import lrs_clients
 from lms_app.services import xapi_documents as documents
@@ -36,75 +34,15 @@ from lms_app.services.errors import DomainError, Invalid, PermissionDenied
 
 router = APIRouter(prefix="/xapi")
 
-VERSION_HEADER = "X-Experience-API-Version"
-_VERSION_1 = re.compile(r"^1\.0(\.\d+)?$")
-_VERSION_2 = re.compile(r"^2\.0\.0$")
 # Documents come back with the content type their writer chose: a browser must never run one
 # as a page of this site.
 _SAFE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
                  "Content-Security-Policy": "default-src 'none'; sandbox"}
-# Form fields of the alternate request syntax that stand for headers.
-_HEADER_FIELDS = {"authorization", "x-experience-api-version", "content-type", "content-length", "if-match", "if-none-match"}
 _DOCUMENT_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
 
 
-@dataclass(frozen=True)
-class XapiCall:
-    """One request as the resource sees it, after the alternate request syntax is unfolded."""
-
-    method: str
-    params: dict[str, str]
-    headers: dict[str, str]  # lower-case names
-    content: bytes
-    version: str
-
-    @property
-    def speaks_2(self) -> bool:
-        return bool(_VERSION_2.match(self.version))
-
-    def preconditions(self) -> documents.Preconditions:
-        return documents.Preconditions(self.headers.get("if-match"), self.headers.get("if-none-match"))
-
-
-class _Unauthorized(Exception):
-    """No credentials, or credentials the LRS does not accept (answered 401)."""
-
-
-class MethodNotAllowed(DomainError):
-    """A method the resource does not have (here: through the alternate request syntax)."""
-
-    status_code = 405
-
-
-def _unfold(request: Request, body: bytes) -> XapiCall:
-    """The method, parameters, headers and content of a request, the 1.0.x alternate syntax included."""
-    headers = {name.lower(): value for name, value in request.headers.items()}
-    params = dict(request.query_params)
-    method = request.method
-    if method == "POST" and "method" in params:
-        if set(params) != {"method"}:
-            raise Invalid("With the alternate request syntax (?method=) every other parameter goes in the form.")
-        method = params.pop("method").upper()
-        try:
-            form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-        except UnicodeDecodeError:
-            raise Invalid("The form of an alternate-syntax request must be UTF-8.") from None
-        # The request's own Content-Type describes the form; the content's is a form field.
-        headers.pop("content-type", None)
-        for name in list(form):
-            if name.lower() in _HEADER_FIELDS:
-                headers[name.lower()] = form.pop(name)
-        body = form.pop("content", "").encode("utf-8")
-        params = form
-        if not _VERSION_1.match(headers.get("x-experience-api-version", "")):
-            raise Invalid("The alternate request syntax (?method=) is only part of xAPI 1.0.x.")
-        if method not in _DOCUMENT_METHODS:
-            raise Invalid(f"The method parameter must be one of {', '.join(_DOCUMENT_METHODS)}.")
-    return XapiCall(method, params, headers, body, headers.get("x-experience-api-version", ""))
-
-
-def _answer_version(raw: str) -> str:
-    return "2.0.0" if _VERSION_2.match(raw or "") else "1.0.3"
+def _preconditions(call: XapiCall) -> documents.Preconditions:
+    return documents.Preconditions(call.headers.get("if-match"), call.headers.get("if-none-match"))
 
 
 def _handle(request: Request, body: bytes, allowed_scope: Callable[[list[str]], bool],
@@ -113,25 +51,25 @@ def _handle(request: Request, body: bytes, allowed_scope: Callable[[list[str]], 
     transaction; a domain error becomes its status with {"detail": reason}."""
     version = request.headers.get(VERSION_HEADER, "")
     try:
-        call = _unfold(request, body)
+        call = unfold(request.method, dict(request.query_params), dict(request.headers), body, _DOCUMENT_METHODS)
         version = call.version
         with db.session_scope() as session:
             client = lrs_clients.authenticate(session, call.headers.get("authorization"))
             if client is None:
-                raise _Unauthorized
+                raise Unauthorized
             if not version:
                 raise Invalid(f"The {VERSION_HEADER} header is required (1.0.3 or 2.0.0).")
-            if not (_VERSION_1.match(version) or _VERSION_2.match(version)):
+            if not accepts_version(version):
                 raise Invalid(f"The {VERSION_HEADER} header {version!r} is not a version this LRS speaks (1.0.x or 2.0.0).")
             if not allowed_scope(list(client.scopes or [])):
                 raise PermissionDenied("These credentials may not use this resource.")
             response = work(session, client, call)
-    except _Unauthorized:
+    except Unauthorized:
         response = JSONResponse({"detail": "Send the client's key and secret with HTTP Basic authentication."},
                                 status_code=401, headers={"WWW-Authenticate": 'Basic realm="LRS"'})
     except DomainError as exc:
         response = error_response(exc)
-    response.headers[VERSION_HEADER] = _answer_version(version)
+    response.headers[VERSION_HEADER] = answer_version(version)
     for name, value in _SAFE_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
@@ -193,15 +131,15 @@ def _document_resource(session: Session, client: LrsClient, call: XapiCall, *, k
                                     documents.parse_document_id(call.params.get(id_name), id_name))
     content_type = call.headers.get("content-type")
     if call.method == "PUT":
-        documents.put_document(session, client.org_id, address, call.content, content_type, call.preconditions(),
+        documents.put_document(session, client.org_id, address, call.content, content_type, _preconditions(call),
                                headers_required_to_overwrite=headers_required_to_overwrite)
         return _no_content()
     if call.method == "POST":
-        documents.post_document(session, client.org_id, address, call.content, content_type, call.preconditions())
+        documents.post_document(session, client.org_id, address, call.content, content_type, _preconditions(call))
         return _no_content()
     if call.method == "DELETE":
         if address.document_id:
-            documents.delete_document(session, client.org_id, address, call.preconditions())
+            documents.delete_document(session, client.org_id, address, _preconditions(call))
         elif kind == documents.STATE:
             documents.delete_states(session, client.org_id, address.activity_id, address.agent_key,
                                     _registration_filter(call))

@@ -60,7 +60,8 @@ def _create_dialog() -> rx.Component:
 
 def _row(c: ClientRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.vstack(rx.text(c.name, weight="medium", size="2"), rx.code(c.key, size="1", variant="ghost"), spacing="1")),
+        rx.table.cell(rx.vstack(rx.text(c.name, weight="medium", size="2"),
+                                rx.code(c.key, size="1", variant="ghost", style={"word_break": "break-all"}), spacing="1")),
         rx.table.cell(rx.flex(rx.foreach(c.scopes, lambda s: rx.badge(s, variant="soft", size="1")), wrap="wrap", gap="1"), display=WIDE_ONLY),
         rx.table.cell(c.created, display=WIDE_ONLY),
         rx.table.cell(c.last_used, display=WIDE_ONLY),
