@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zipfile
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
@@ -14,7 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from lms_app.models import User
-from lms_app.services import assignments, courses, enrollment, files, progress, question_bank
+from lms_app.services import assignments, courses, enrollment, files, progress, question_bank, scorm
 from lms_app.services.permissions import actor_for
 
 DEMO_FILES = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -272,6 +273,8 @@ rating is for survival, not comfort. Recommend a bag rated 5 °C below the colde
 2. **Mid layer** keeps warmth in (fleece or down).
 3. **Shell** keeps wind and rain out.
 """, 8),
+                    DemoLesson("Layering check", "scorm", {}, 5, required=False,
+                               upload=("layering-check.zip", folder_zip(DEMO_FILES / "scorm-layers"))),
                 ]),
             ],
             cover=((34, 197, 94), (21, 94, 63)),
@@ -356,7 +359,9 @@ def seed_demo_courses(session: Session, users: dict[str, User], learners: list[U
                     content["questions"] = [{"category_id": bank.id, "count": content.pop("draw")}]
                 lesson = courses.add_lesson(session, instructor, module.id, lesson_def.title, lesson_def.kind, content,
                                             estimated_minutes=lesson_def.minutes, required=lesson_def.required)
-                if lesson_def.upload:
+                if lesson_def.upload and lesson_def.kind == "scorm":
+                    scorm.import_upload(session, instructor, lesson.id, io.BytesIO(lesson_def.upload[1]), lesson_def.upload[0])
+                elif lesson_def.upload:
                     name, data = lesson_def.upload
                     files.store_lesson_file(session, instructor, lesson.id, io.BytesIO(data), name)
                     if lesson_def.content:
@@ -417,6 +422,8 @@ def seed_demo_courses(session: Session, users: dict[str, User], learners: list[U
                 elif lesson_def.kind == "quiz":
                     when = _take_quiz(session, actor, lesson_id, QUIZ_SKILLS[n % len(QUIZ_SKILLS)], when, clock)
                     seen(learner, when)
+                elif lesson_def.kind == "scorm":
+                    _play_layering_check(session, actor, lesson_id, right=n % 3 != 2)
                 elif lesson_def.kind == "assignment":
                     if n % 2 == 0:  # half of them hand it in, and have their grade a day later
                         when = clock.next_step(when)
@@ -427,6 +434,31 @@ def seed_demo_courses(session: Session, users: dict[str, User], learners: list[U
                     break  # a live session: staff record attendance
     _sign_ins(session, users, learners, active_days, clock)
     session.flush()
+
+
+def folder_zip(folder: Path) -> bytes:
+    """The files of a folder as a zip (a demo SCORM package kept unpacked in the repository)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder).as_posix())
+    return buffer.getvalue()
+
+
+def _play_layering_check(session: Session, actor, lesson_id: int, *, right: bool) -> None:
+    """What the demo package commits when a learner answers its two questions (both right, or the shell wrong)."""
+    launched = scorm.launch(session, actor, lesson_id)
+    shell = "shell" if right else "fleece"
+    # Half marks still reach the package's mastery score (50).
+    values = {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "100" if right else "50",
+              "cmi.core.score.min": "0", "cmi.core.score.max": "100", "cmi.core.session_time": "0000:01:40",
+              "cmi.interactions.0.id": "base", "cmi.interactions.0.type": "choice", "cmi.interactions.0.student_response": "wool",
+              "cmi.interactions.0.correct_responses.0.pattern": "wool", "cmi.interactions.0.result": "correct",
+              "cmi.interactions.1.id": "shell", "cmi.interactions.1.type": "choice", "cmi.interactions.1.student_response": shell,
+              "cmi.interactions.1.correct_responses.0.pattern": "shell", "cmi.interactions.1.result": "correct" if right else "wrong"}
+    session_number = launched["commit_url"].rsplit("session=", 1)[1]
+    scorm.commit(session, actor, launched["attempt"]["id"], launched["item"], session_number, {"seq": 1, "finished": True, "values": values})
 
 
 def seed_demo_requirements(session: Session, users: dict[str, User]) -> None:
