@@ -75,6 +75,12 @@ class XapiCall:
         return self.version == "2.0.0"
 
 
+def unauthorized() -> JSONResponse:
+    """The 401 every resource answers without valid credentials."""
+    return JSONResponse({"detail": "Send the client's key and secret with HTTP Basic authentication."},
+                        status_code=401, headers={"WWW-Authenticate": 'Basic realm="LRS"'})
+
+
 def accepts_version(version: str) -> bool:
     """Whether this LRS speaks the version a request names (1.0.0 to 1.0.3, or 2.0.0)."""
     return bool(_ACCEPTED_VERSION.match(version or ""))
@@ -292,8 +298,7 @@ def _handle(method: str, query: dict[str, str], headers: dict[str, str], body: b
             raise Invalid(f"The {VERSION_HEADER} header must be one of 1.0.0-1.0.3 or 2.0.0.")
         response = _statements(call)
     except Unauthorized:
-        response = JSONResponse({"detail": "Send the client's key and secret with HTTP Basic authentication."},
-                                status_code=401, headers={"WWW-Authenticate": 'Basic realm="LRS"'})
+        response = unauthorized()
     except DomainError as exc:
         response = error_response(exc)
     response.headers[VERSION_HEADER] = answer_version(requested)

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lms_app import db
 from lms_app.api.common import error_response
-from lms_app.api.xapi import VERSION_HEADER, MethodNotAllowed, Unauthorized, XapiCall, accepts_version, answer_version, unfold
+from lms_app.api.xapi import VERSION_HEADER, MethodNotAllowed, Unauthorized, XapiCall, accepts_version, answer_version, unauthorized, unfold
 from lms_app.models.xapi import LrsClient, XapiDocument
 from lms_app.services import lrs_clients
 from lms_app.services import xapi_documents as documents
@@ -65,8 +65,7 @@ def _handle(request: Request, body: bytes, allowed_scope: Callable[[list[str]], 
                 raise PermissionDenied("These credentials may not use this resource.")
             response = work(session, client, call)
     except Unauthorized:
-        response = JSONResponse({"detail": "Send the client's key and secret with HTTP Basic authentication."},
-                                status_code=401, headers={"WWW-Authenticate": 'Basic realm="LRS"'})
+        response = unauthorized()
     except DomainError as exc:
         response = error_response(exc)
     response.headers[VERSION_HEADER] = answer_version(version)
