@@ -23,6 +23,7 @@ pytestmark = [pytest.mark.e2e]
 VERSION = {"X-Experience-API-Version": "2.0.0"}
 
 
+@pytest.mark.scale
 def test_admin_creates_a_client_that_sends_and_reads_statements(new_context, lms_server):
     page = new_context(DESKTOP).new_page()
     sign_in(page, "admin@example.com")

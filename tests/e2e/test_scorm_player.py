@@ -109,6 +109,7 @@ def test_golf_1_2_uploaded_played_left_resumed_and_finished(new_context, lms_ser
     expect(learner.locator("#scorm-status")).to_have_text("Completed")
 
 
+@pytest.mark.scale
 def test_a_two_part_2004_package_moves_on_scores_and_shows_in_the_staff_view(new_context, lms_server, tmp_path, monkeypatch):
     course = _course(lms_server, "Sequenced", "Two parts")
     monkeypatch.setattr(settings, "PRIVATE_DIR", lms_server.data_dir / "private")  # unpacked where the app reads it
