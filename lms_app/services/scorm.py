@@ -322,6 +322,8 @@ def launch(session: Session, actor: Actor, lesson_id: int, *, item: str | None =
     attempt.updated_at = utcnow()
     session.add(attempt)
     session.flush()
+    if not review:
+        xapi_emit.emit(session, lesson.org_id, xapi_emit.for_scorm_launch(session, user_id=enrollment.user_id, lesson=lesson))
     user = session.get(User, enrollment.user_id)
     launch_values = {
         "learner_id": str(user.id), "learner_name": _learner_name(user), "credit": "no-credit" if review else "credit", "entry": entry,

@@ -126,6 +126,15 @@ def for_event(session: Session, *, user_id: int, kind: str, course_id: int | Non
                        result={"completion": True} if verb == "completed" else None)]
 
 
+def for_scorm_launch(session: Session, *, user_id: int, lesson: Lesson, at: datetime | None = None) -> list[dict[str, Any]]:
+    """A SCORM session starting (a launch with credit): the package initialized."""
+    user = session.get(User, user_id)
+    course = session.get(Course, lesson.course_id)
+    if user is None or course is None:
+        return []
+    return [_statement(learner(user), "initialized", lesson_activity(lesson), at or utcnow(), parent=course_activity(course))]
+
+
 def for_scorm_session(session: Session, *, user_id: int, lesson: Lesson, interactions: list[dict[str, str]], completed: bool,
                       passed: bool | None, score_scaled: float | None, seconds: float, at: datetime | None = None) -> list[dict[str, Any]]:
     """What a finished SCORM session stands for: each interaction answered (with the response

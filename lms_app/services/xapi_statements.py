@@ -475,15 +475,25 @@ def query(session: Session, client: LrsClient, statement_query: StatementQuery) 
         q.after_seq = rows[-1].seq
         more = _token(q, client)
     bodies = [row.body for row in rows]
-    return StatementResult(statements=[_formatted(body, q) for body in bodies], more=more,
+    definitions = _canonical_definitions(session, client.org_id, bodies) if q.format == "canonical" else {}
+    return StatementResult(statements=[_formatted(body, q, definitions) for body in bodies], more=more,
                            attachments=_parts_of(session, client.org_id, bodies) if q.attachments else {},
                            consistent_through=iso(utcnow()))
 
 
-def _formatted(body: dict, q: StatementQuery) -> dict:
+def _formatted(body: dict, q: StatementQuery, definitions: dict[str, dict]) -> dict:
     if q.format == "exact":
         return body
-    return validation.format_statement(body, q.format, q.languages)
+    return validation.format_statement(body, q.format, q.languages, definitions)
+
+
+def _canonical_definitions(session: Session, org_id: int, bodies: list[dict]) -> dict[str, dict]:
+    """The LRS's canonical definition of every activity these statements name, in one query."""
+    ids = {activity_id for body in bodies for activity_id in validation.activity_ids(body)}
+    if not ids:
+        return {}
+    return dict(session.execute(select(XapiActivity.activity_id, XapiActivity.definition)
+                                .where(XapiActivity.org_id == org_id, XapiActivity.activity_id.in_(list(ids)))).all())
 
 
 def _parts_of(session: Session, org_id: int, bodies: list[dict]) -> Attachments:
@@ -511,5 +521,6 @@ def get(session: Session, client: LrsClient, *, statement_id: str | None = None,
                                                             XapiStatement.voided.is_(voided_statement_id is not None))).first()
     if row is None:
         raise NotFound("No statement has that id.")
-    body = row.body if fmt == "exact" else validation.format_statement(row.body, fmt, list(languages or []))
+    definitions = _canonical_definitions(session, client.org_id, [row.body]) if fmt == "canonical" else {}
+    body = row.body if fmt == "exact" else validation.format_statement(row.body, fmt, list(languages or []), definitions)
     return body, (_parts_of(session, client.org_id, [row.body]) if with_attachments else {})

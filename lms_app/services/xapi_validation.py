@@ -695,10 +695,12 @@ def _canonical_map(value: Any, languages: list[str]) -> Any:
     return {tag: value[tag]}
 
 
-def format_statement(statement: dict, fmt: str, languages: list[str]) -> dict:
+def format_statement(statement: dict, fmt: str, languages: list[str], definitions: dict[str, dict] | None = None) -> dict:
     """The statement in a GET format: "exact" as stored; "ids" with agents and groups reduced to their
     identifier (an anonymous group to its members' identifiers), activities and verbs to their id;
-    "canonical" with every language map reduced to the one language best fitting `languages`."""
+    "canonical" with each activity's definition replaced by the LRS's canonical one (`definitions`,
+    by activity id, when it has one) and every language map reduced to the one language best
+    fitting `languages`."""
     if fmt == "exact":
         return copy.deepcopy(statement)
     if fmt == "ids":
@@ -707,6 +709,8 @@ def format_statement(statement: dict, fmt: str, languages: list[str]) -> dict:
         raise Invalid('format: must be "exact", "ids" or "canonical"')
 
     def activity(item: Any) -> Any:
+        if isinstance(item, dict) and (definitions or {}).get(item.get("id")):
+            item["definition"] = copy.deepcopy(definitions[item["id"]])
         definition = item.get("definition") if isinstance(item, dict) else None
         if isinstance(definition, dict):
             for name in ("name", "description"):

@@ -366,6 +366,23 @@ def test_format_canonical_keeps_the_language_the_client_prefers(lrs):
     assert exact["verb"]["display"] == body["verb"]["display"]
 
 
+def test_format_canonical_gives_the_lrs_canonical_activity_definition(lrs):
+    client, headers = lrs
+    first = statement()
+    first["object"]["definition"] = {"name": {"en-US": "Ladder safety"}}
+    first_id = post(client, headers, first).json()[0]
+    later = statement()
+    later["object"] = {"id": first["object"]["id"], "objectType": "Activity",
+                       "definition": {"name": {"fr-FR": "Sécurité des échelles"}, "type": "http://adlnet.gov/expapi/activities/course"}}
+    post(client, headers, later)
+    got = client.get("/xapi/statements", params={"statementId": first_id, "format": "canonical"},
+                     headers={**headers, "Accept-Language": "fr-FR"}).json()
+    assert got["object"]["definition"] == {"name": {"fr-FR": "Sécurité des échelles"}, "type": "http://adlnet.gov/expapi/activities/course"}
+    listed = client.get("/xapi/statements", params={"activity": first["object"]["id"], "format": "canonical"},
+                        headers={**headers, "Accept-Language": "en-US"}).json()["statements"]
+    assert [s["object"]["definition"]["name"] for s in listed] == [{"en-US": "Ladder safety"}] * 2
+
+
 def test_an_invalid_statement_is_refused_with_the_property_named(lrs):
     client, headers = lrs
     response = post(client, headers, statement(verb="not an iri"))

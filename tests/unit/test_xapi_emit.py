@@ -46,7 +46,7 @@ def test_a_lesson_opened_and_completed_and_a_course_completed(demo, session, act
     assert [s["verb"]["id"].rsplit("/", 1)[-1] for s in found.statements] == ["completed", "launched"]
 
 
-def test_a_scorm_session_answers_passes_and_terminates(demo, session, actor_of, tmp_path):
+def test_a_scorm_session_initializes_answers_passes_and_terminates(demo, session, actor_of, tmp_path):
     irene, leo = actor_of(IRENE), actor_of(LEO)
     course = courses.create_course(session, irene, "Forklift")
     module = courses.add_module(session, irene, course.id, "Driving")
@@ -63,9 +63,9 @@ def test_a_scorm_session_answers_passes_and_terminates(demo, session, actor_of, 
     package_id = f"/courses/{course.id}/lessons/{lesson.id}"
     rows = [r.body for r in session.exec(select(XapiStatement).order_by(XapiStatement.seq)).all()
             if r.body["object"]["id"].endswith(package_id) or package_id + "/" in r.body["object"]["id"]]
-    # The lesson's completion (the LMS's), then the session: what was answered, the result, the end.
-    assert [r["verb"]["id"].rsplit("/", 1)[-1] for r in rows] == ["completed", "answered", "passed", "terminated"]
-    _, answered, passed, terminated = rows
+    # The session's start, the lesson's completion (the LMS's), what was answered, the result, the end.
+    assert [r["verb"]["id"].rsplit("/", 1)[-1] for r in rows] == ["initialized", "completed", "answered", "passed", "terminated"]
+    _, _, answered, passed, terminated = rows
     assert answered["result"] == {"response": "b", "success": True}
     assert passed["result"]["score"]["scaled"] == 0.85 and passed["result"]["success"] is True
     assert terminated["result"]["duration"] == "PT0H2M0.00S"
