@@ -504,6 +504,21 @@ def admin_user() -> rx.Component:
                     rx.text("No active session.", size="2", color_scheme="gray"),
                 ),
             )),
+            rx.cond(manage, section(
+                "Sign-in history",
+                rx.cond(
+                    s.sign_ins.length() > 0,
+                    rx.box(rx.table.root(
+                        rx.table.header(rx.table.row(rx.table.column_header_cell("When"), rx.table.column_header_cell("From"),
+                                                     rx.table.column_header_cell("Outcome"))),
+                        rx.table.body(rx.foreach(s.sign_ins, lambda a: rx.table.row(
+                            rx.table.cell(a["at"]), rx.table.cell(a["ip"]),
+                            rx.table.cell(rx.badge(a["outcome"], variant="soft", color_scheme=rx.cond(a["outcome"] == "Refused", "red", "green")))))),
+                        variant="surface", size="1", width="100%", id="sign-in-history",
+                    ), overflow_x="auto", width="100%"),
+                    rx.text("No sign-in yet.", size="2", color_scheme="gray"),
+                ),
+            )),
             width="100%",
             spacing="4",
         ),

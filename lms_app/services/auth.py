@@ -203,6 +203,22 @@ def logout(session: Session, token: str | None, ip: str = "") -> None:
     audit.record(session, actor, "logout", target_type="user", target_id=login_session.user_id, target_label=user.email if user else "")
 
 
+SIGN_IN_HISTORY = 50
+
+
+def sign_in_history(session: Session, actor: Actor, user_id: int) -> list[LoginAttempt]:
+    """The latest sign-in tries made with a person's email address (succeeded or not, with the
+    address they came from), newest first: one's own, or anyone's in the organization for
+    users.manage."""
+    require(actor, None)
+    if user_id != actor.user_id:
+        require(actor, "users.manage")
+        _same_org(session, actor, user_id)
+    user = session.get(User, user_id)
+    return list(session.exec(select(LoginAttempt).where(LoginAttempt.email == normalize_email(user.email))
+                             .order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc()).limit(SIGN_IN_HISTORY)))
+
+
 def list_sessions(session: Session, actor: Actor, user_id: int) -> list[LoginSession]:
     """Active login sessions of a user: one's own, or anyone's in the organization for users.manage."""
     require(actor, None)

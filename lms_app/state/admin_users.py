@@ -9,7 +9,7 @@ from datetime import date
 import reflex as rx
 from sqlmodel import Session
 
-from lms_app.services import privacy, profile, timefmt, users
+from lms_app.services import auth, privacy, profile, timefmt, users
 from lms_app.services.permissions import Actor
 from lms_app.state.base import ActorMixin, cookie_token, read_upload, signed_in
 from lms_app.state.profile import session_rows
@@ -262,6 +262,7 @@ class AdminUserState(ActorMixin, rx.State):
     role_options: list[Option] = []
     department_options: list[Option] = []
     sessions: list[dict[str, str]] = []
+    sign_ins: list[dict[str, str]] = []
     confirm_open: bool = False
     # --- privacy ---
     anonymized: bool = False
@@ -301,6 +302,8 @@ class AdminUserState(ActorMixin, rx.State):
         self.group_options = [Option(str(g_id), name) for g_id, name in options.groups if g_id not in member_of]
         self.department_options = _dept_options(options)
         self.sessions = session_rows(session, actor, uid, cookie_token(self.router.headers.cookie), tz) if actor.can("users.manage") else []
+        self.sign_ins = [{"at": timefmt.show(a.at, tz), "ip": a.ip or "unknown", "outcome": "Signed in" if a.succeeded else "Refused"}
+                         for a in auth.sign_in_history(session, actor, uid)] if actor.can("users.manage") else []
         self.anonymized = users.is_anonymized(d.email)
 
     @rx.event

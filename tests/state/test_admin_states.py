@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, SQLModel, select
 
-from lms_app.models import AuditEvent, Department, Group, GroupManager, GroupMember, Role, User
+from lms_app.models import AuditEvent, Department, Group, GroupManager, GroupMember, LoginAttempt, Role, User, utcnow
 from lms_app.services import audit, auth
-from lms_app.services.permissions import roles_and_permissions
+from lms_app.services.errors import PermissionDenied
+from lms_app.services.permissions import actor_for, roles_and_permissions
 from lms_app.services.seed import DEMO_PASSWORD
 from lms_app.state.admin_groups import AdminGroupsState
 from lms_app.state.admin_roles import AdminRolesState
@@ -434,3 +436,18 @@ def test_department_tree_editing(demo, session, engine):
     assert [d.name for d in state.departments] == ["Field Operations", "Sales"]
     with Session(engine) as s:
         assert audit.verify(s).ok
+
+
+def test_person_page_shows_their_sign_in_history_newest_first(demo, session, engine):
+    leo = user_by_email(engine, "leo@example.com")
+    with Session(engine) as s:
+        s.add(LoginAttempt(email="leo@example.com", ip="203.0.113.7", succeeded=False, at=utcnow() - timedelta(minutes=5)))
+        s.add(LoginAttempt(email="leo@example.com", ip="203.0.113.7", succeeded=True, at=utcnow() - timedelta(minutes=4)))
+        s.add(LoginAttempt(email="maya@example.com", ip="198.51.100.2", succeeded=True, at=utcnow()))
+        s.commit()
+    browser, state, _ = _person_browser(session, engine, "leo@example.com")
+    assert [(a["ip"], a["outcome"]) for a in state.sign_ins[:2]] == [("203.0.113.7", "Signed in"), ("203.0.113.7", "Refused")]
+    assert all(a["ip"] != "198.51.100.2" for a in state.sign_ins)
+    # A learner cannot read someone else's history.
+    with pytest.raises(PermissionDenied):
+        auth.sign_in_history(Session(engine), actor_for(Session(engine), user_by_email(engine, "maya@example.com")), leo.id)
