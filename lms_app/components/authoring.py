@@ -29,3 +29,9 @@ def small_icon_button(icon: str, label, on_click=None, **props) -> rx.Component:
     if on_click is not None:
         props["on_click"] = on_click
     return rx.icon_button(rx.icon(icon, size=14), size="1", variant="ghost", color_scheme="gray", aria_label=label, title=label, **props)
+
+
+def back_to_course_editor(course_ref) -> rx.Component:
+    """The link above a course's staff pages, back to its editor."""
+    return rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Course editor", size="2"), spacing="1", align="center"),
+                   href="/teach/courses/" + course_ref, color=rx.color("gray", 11))

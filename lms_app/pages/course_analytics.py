@@ -7,6 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from lms_app.analytics import at_risk, item_analysis
+from lms_app.components.authoring import back_to_course_editor
 from lms_app.components.charts import chart_card, export_buttons
 from lms_app.components.ui import form_dialog, page_header, stat_card
 from lms_app.page_registry import page
@@ -139,8 +140,7 @@ def course_analytics() -> rx.Component:
     return rx.cond(
         S.found,
         rx.vstack(
-            rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Course editor", size="2"), spacing="1", align="center"),
-                    href="/teach/courses/" + S.course_ref, color=rx.color("gray", 11)),
+            back_to_course_editor(S.course_ref),
             page_header("Course analytics", S.course_title, rx.text("Updated ", S.updated, size="1", color_scheme="gray", id="analytics-updated")),
             _key_figures(),
             chart_card("Lesson funnel", S.funnel_figure, ["Lesson", "Reached", "Finished", "Drop-off", "Median time"], S.funnel_rows,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from lms_app.components.authoring import back_to_course_editor
 from lms_app.components.ui import WIDE_ONLY, page_header, stat_card
 from lms_app.page_registry import page
 from lms_app.state.live_sessions import AttendeeRow, SessionAttendanceState
@@ -121,8 +122,7 @@ def session_attendance() -> rx.Component:
     return rx.cond(
         S.found,
         rx.vstack(
-            rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Course editor", size="2"), spacing="1", align="center"),
-                    href="/teach/courses/" + S.course_ref, color=rx.color("gray", 11)),
+            back_to_course_editor(S.course_ref),
             page_header(S.title, S.course_title,
                         rx.button(rx.icon("download", size=16), "Export CSV", variant="soft", on_click=S.export_csv, id="export-list")),
             _details(),

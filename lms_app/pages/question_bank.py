@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from lms_app.assessments.questions import QUESTION_TYPES, TYPE_LABELS
-from lms_app.components.authoring import small_icon_button
+from lms_app.components.authoring import back_to_course_editor, small_icon_button
 from lms_app.components.question_forms import question_editor_dialog
 from lms_app.components.ui import WIDE_ONLY, drop_zone, empty_state, form_dialog, form_field, page_header, static_select
 from lms_app.page_registry import page
@@ -141,8 +141,7 @@ def question_bank_page() -> rx.Component:
     return rx.cond(
         S.found,
         rx.vstack(
-            rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Course editor", size="2"), spacing="1", align="center"),
-                    href="/teach/courses/" + S.course_ref, color=rx.color("gray", 11)),
+            back_to_course_editor(S.course_ref),
             page_header("Question bank", S.course_title),
             rx.cond(
                 S.categories.length() > 0,

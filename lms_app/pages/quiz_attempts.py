@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from lms_app.components.authoring import small_icon_button
+from lms_app.components.authoring import back_to_course_editor, small_icon_button
 from lms_app.components.ui import WIDE_ONLY, confirm_dialog, form_field, page_header, stat_card
 from lms_app.page_registry import page
 from lms_app.state.quiz_attempts import AttemptRow, GroupChoice, OverrideView, PersonChoice, QuizAttemptsState
@@ -251,8 +251,7 @@ def quiz_attempts_page() -> rx.Component:
     return rx.cond(
         S.found,
         rx.vstack(
-            rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Course editor", size="2"), spacing="1", align="center"),
-                    href="/teach/courses/" + S.course_ref, color=rx.color("gray", 11)),
+            back_to_course_editor(S.course_ref),
             page_header(S.title, S.course_title),
             rx.flex(rx.foreach(S.rules, lambda r: rx.badge(r, variant="outline", color_scheme="gray")), wrap="wrap", style={"gap": "6px"},
                     margin_top="-12px", id="quiz-rules"),

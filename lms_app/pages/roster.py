@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from lms_app.components.authoring import back_to_course_editor
 from lms_app.components.imports import csv_drop_zone
 from lms_app.components.ui import WIDE_ONLY, empty_state, form_dialog, form_field, page_header
 from lms_app.page_registry import page
@@ -249,8 +250,7 @@ def course_learners() -> rx.Component:
     return rx.cond(
         s.found,
         rx.vstack(
-            rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Course editor", size="2"), spacing="1", align="center"),
-                    href="/teach/courses/" + s.course_ref, color=rx.color("gray", 11)),
+            back_to_course_editor(s.course_ref),
             page_header(
                 "Learners", s.course_title,
                 rx.cond(s.rows.length() > 0, rx.button(rx.icon("file-down", size=16), "Download CSV", variant="soft", color_scheme="gray", on_click=s.export_roster, id="roster-export")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from lms_app.components.authoring import small_icon_button
+from lms_app.components.authoring import back_to_course_editor, small_icon_button
 from lms_app.components.ui import confirm_dialog, empty_state, page_header
 from lms_app.page_registry import page
 from lms_app.state.rubrics import CriterionEdit, LevelEdit, RubricCard, RubricsState
@@ -105,8 +105,7 @@ def rubrics_page() -> rx.Component:
     return rx.cond(
         S.found,
         rx.vstack(
-            rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Course editor", size="2"), spacing="1", align="center"),
-                    href="/teach/courses/" + S.course_ref, color=rx.color("gray", 11)),
+            back_to_course_editor(S.course_ref),
             page_header("Rubrics", S.course_title,
                         rx.button(rx.icon("plus", size=14), "New rubric", on_click=S.open_new, id="new-rubric")),
             rx.cond(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from lms_app.components.authoring import back_to_course_editor
 from lms_app.components.ui import WIDE_ONLY, page_header, stat_card
 from lms_app.page_registry import page
 from lms_app.state.scorm_attempts import AttemptLine, InteractionLine, ObjectiveLine, ScoDetail, ScormAttemptsState
@@ -109,8 +110,7 @@ def scorm_attempts_page() -> rx.Component:
     return rx.cond(
         S.found,
         rx.vstack(
-            rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Course editor", size="2"), spacing="1", align="center"),
-                    href="/teach/courses/" + S.course_ref, color=rx.color("gray", 11)),
+            back_to_course_editor(S.course_ref),
             page_header(S.title, S.course_title),
             rx.grid(
                 stat_card("Attempts", S.rows.length(), "list-checks", S.learners.to_string() + rx.cond(S.learners == 1, " learner", " learners")),
