@@ -11,12 +11,13 @@ import base64
 import binascii
 import copy
 import hashlib
+import itertools
 import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select, union, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -439,6 +440,35 @@ def _filters(statement, org_id: int, q: StatementQuery) -> list:
     return conditions
 
 
+def _matching_seqs(org_id: int, q: StatementQuery) -> list:
+    """The selects (to be UNIONed) of the seqs of the statements matching the query's own
+    filters: one indexed select per way of matching each selective filter, the agent as actor or
+    through a link (object, or any related agent), the activity as object or through a link when
+    related."""
+    ways = []
+    if q.agent:
+        kinds = [LINK_OBJECT_AGENT, LINK_AGENT] if q.related_agents else [LINK_OBJECT_AGENT]
+        ways.append([(XapiStatement.actor_key, q.agent), (kinds, q.agent)])
+    if q.activity:
+        ways.append([(XapiStatement.activity_id, q.activity)] + ([([LINK_ACTIVITY], q.activity)] if q.related_activities else []))
+    branches = []
+    for combination in itertools.product(*ways):
+        branch = select(XapiStatement.seq).where(XapiStatement.org_id == org_id)
+        for target, value in combination:
+            if isinstance(target, list):
+                link = aliased(XapiStatementLink)
+                branch = branch.join(link, link.statement_seq == XapiStatement.seq).where(
+                    link.org_id == org_id, link.kind.in_(target), link.value == value)
+            else:
+                branch = branch.where(target == value)
+        if q.verb:
+            branch = branch.where(XapiStatement.verb_id == q.verb)
+        if q.registration:
+            branch = branch.where(XapiStatement.registration == q.registration)
+        branches.append(branch)
+    return branches
+
+
 def query(session: Session, client: LrsClient, statement_query: StatementQuery) -> StatementResult:
     """One page of the statements matching the query, newest first unless ascending, voided ones left out.
 
@@ -453,8 +483,20 @@ def query(session: Session, client: LrsClient, statement_query: StatementQuery) 
     conditions.append(XapiStatement.seq <= q.through_seq)
     if q.after_seq:
         conditions.append(XapiStatement.seq > q.after_seq if q.ascending else XapiStatement.seq < q.after_seq)
-    own_filters = _filters(XapiStatement, client.org_id, q)
-    if own_filters:
+    if q.agent or q.activity:
+        # Selective filters: the matching statements as a UNION of indexed selects, then those
+        # referring to them. (An OR over a column and a link subquery makes PostgreSQL walk the
+        # whole table backwards looking for a page of rare matches.)
+        branches = _matching_seqs(client.org_id, q)
+        matching = union(*branches) if len(branches) > 1 else branches[0]
+        target = aliased(XapiStatement)
+        referring = (select(XapiStatementLink.statement_seq)
+                     .join(target, and_(target.org_id == XapiStatementLink.org_id, target.statement_id == XapiStatementLink.value))
+                     .where(XapiStatementLink.org_id == client.org_id, XapiStatementLink.kind == LINK_STATEMENT_REF,
+                            target.seq.in_(matching)))
+        # One flat UNION: SQLite refuses a compound select nested in another.
+        conditions.append(XapiStatement.seq.in_(union(*branches, referring)))
+    elif own_filters := _filters(XapiStatement, client.org_id, q):
         target = aliased(XapiStatement)
         referring = XapiStatement.seq.in_(
             select(XapiStatementLink.statement_seq)
