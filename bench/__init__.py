@@ -13,4 +13,5 @@ AREAS: dict[str, str] = {
     "compliance": "bench.compliance",
     "certificates": "bench.certificates",
     "scorm": "bench.scorm",
+    "xapi": "bench.xapi",
 }
