@@ -10,7 +10,7 @@ export PATH := $(BIN):$(PATH)
 export REFLEX_TELEMETRY_ENABLED := false
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run dev test test-fast test-scale bench chromium migrate clean
+.PHONY: install run dev test test-fast test-scale bench chromium pgtools migrate clean
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +34,15 @@ dev: migrate
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
+# pg_dump and pg_restore, for the backup tests on PostgreSQL.
+pgtools:
+	@command -v pg_dump >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null)
+
 # Everything: SQLite suite with the browser tests, then the scale-out run when PostgreSQL answers.
 # Tests without a browser run in two processes (each with its own database and files); the
 # browser tests share one build of the app, so they run in one.
 XDIST := -n 2
-test: install chromium
+test: install chromium pgtools
 	$(BIN)/python -m pytest -m "not e2e" $(XDIST)
 	$(BIN)/python -m pytest -m e2e
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \

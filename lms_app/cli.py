@@ -1,4 +1,5 @@
-"""`python -m lms_app ...`: migrate, seed, create-admin, audit verify, jobs, export-course, import-course."""
+"""`python -m lms_app ...`: migrate, seed, create-admin, audit verify, jobs, export-course, import-course,
+backup, restore."""
 
 from __future__ import annotations
 
@@ -163,6 +164,39 @@ def _cmd_jobs(args) -> int:
     return 0
 
 
+# --- backups ---
+def _cmd_backup(args) -> int:
+    from pathlib import Path
+
+    from lms_app.services import backups
+    from lms_app.services.errors import DomainError
+
+    try:
+        result = backups.create_backup(Path(args.path))
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"backup written to {result.path}: {result.database_kind} database at schema {result.schema_revision}, "
+          f"{result.file_count} files, {result.size} bytes")
+    return 0
+
+
+def _cmd_restore(args) -> int:
+    from pathlib import Path
+
+    from lms_app.services import backups
+    from lms_app.services.errors import DomainError
+
+    try:
+        result = backups.restore_backup(Path(args.path))
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"restored {result.database_kind} database (schema {result.restored_revision}, now {result.current_revision}) "
+          f"and {result.file_count} files into {_safe_url()}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lms_app")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -196,5 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--name", default=None)
     p.add_argument("--once", action="store_true", help="run until the queue is empty, then stop")
     p.set_defaults(func=_cmd_jobs)
+    # --- backups ---
+    p = sub.add_parser("backup", help="write the database and uploaded files to one archive")
+    p.add_argument("path")
+    p.set_defaults(func=_cmd_backup)
+    p = sub.add_parser("restore", help="restore an archive into an empty install, then migrate it")
+    p.add_argument("path")
+    p.set_defaults(func=_cmd_restore)
     args = parser.parse_args(argv)
     return args.func(args)
