@@ -39,6 +39,7 @@
     if (button) button.disabled = true;
     showMessage(form, "", "error");
     const body = Object.fromEntries(new FormData(form).entries());
+    if ("remember_device" in body) body.remember_device = true;
     if (form.dataset.lmsTokenFromPath !== undefined) {
       body.token = decodeURIComponent(location.pathname.replace(/\/+$/, "").split("/").pop());
     }
@@ -46,6 +47,15 @@
     body.next = safeNext(params.get("next")) || undefined;
     try {
       const result = await postJson(form.dataset.lmsPost, body);
+      if (result.ok && result.data.two_factor) {
+        // The password was right; the account also wants a code: swap in the code form.
+        const codeForm = document.querySelector("form[data-lms-two-factor]");
+        codeForm.querySelector("input[name=ticket]").value = result.data.ticket;
+        form.style.display = "none";
+        codeForm.style.display = "flex";
+        codeForm.querySelector("input[name=code]").focus();
+        return;
+      }
       if (result.ok) {
         if (result.data.message) showMessage(form, result.data.message, "success");
         const target = safeNext(result.data.redirect);

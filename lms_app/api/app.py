@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from lms_app.api import auth, calendar, certificates, course_archive, external_training, files, health, notifications, privacy, scorm, worker, xapi, xapi_documents
+from lms_app.api import auth, calendar, certificates, course_archive, external_training, files, health, notifications, privacy, scorm, two_factor, worker, xapi, xapi_documents
 
 
 def build_api() -> FastAPI:
@@ -21,5 +21,6 @@ def build_api() -> FastAPI:
     api.include_router(scorm.router)
     api.include_router(xapi_documents.router)
     api.include_router(xapi.router)
+    api.include_router(two_factor.router)
     worker.install(api)
     return api

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from lms_app import db, settings
 from lms_app.api.common import client_ip, error_response, safe_next
-from lms_app.services import auth
+from lms_app.services import auth, two_factor
 from lms_app.services.errors import DomainError, Invalid
 from lms_app.services.permissions import landing_page
 
@@ -92,12 +92,16 @@ async def login(request: Request) -> JSONResponse:
     error: DomainError | None = None
     with db.session_scope() as session:
         try:
-            result = auth.login(session, body.email, body.password, ip=ip, user_agent=request.headers.get("user-agent", ""))
+            step = two_factor.password_step(session, body.email, body.password, ip=ip, user_agent=request.headers.get("user-agent", ""),
+                                            device_token=request.cookies.get(two_factor.REMEMBER_COOKIE_NAME))
         except DomainError as exc:
             error = exc  # the failed attempt and its audit row are committed all the same
     if error is not None:
         return error_response(error)
-    return _with_cookie({"redirect": safe_next(body.next) or landing_page(result.actor)}, result.token)
+    if step.ticket is not None:
+        # Two-factor sign-in: no session yet; the page asks for the code (POST /auth/2fa/verify).
+        return JSONResponse({"two_factor": True, "ticket": step.ticket})
+    return _with_cookie({"redirect": safe_next(body.next) or landing_page(step.login.actor)}, step.login.token)
 
 
 @router.post("/logout")

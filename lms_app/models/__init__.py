@@ -51,6 +51,7 @@ from lms_app.models.grading import GradeCategory, GradeEntry, GradeItem, GradeSc
 from lms_app.models.jobs import Job, JobRun, OutgoingEmail, RunnerHeartbeat
 from lms_app.models.scorm import ScormAttempt, ScormItemState, ScormPackage
 from lms_app.models.xapi import LrsClient, XapiActivity, XapiAttachment, XapiDocument, XapiStatement, XapiStatementLink
+from lms_app.models.two_factor import TwoFactorEnrolment, TwoFactorRecoveryCode
 
 __all__ = [
     "ScormAttempt", "ScormItemState", "ScormPackage",

@@ -76,6 +76,18 @@ def login_page() -> rx.Component:
             _message(),
             _submit("Sign in", "sign-in"),
         ),
+        # Shown by lms.js when the account has two-factor sign-in: the code from the app, or a recovery code.
+        rx.el.form(
+            rx.el.input(type="hidden", name="ticket"),
+            _input("code", "Code from your authenticator app", "text", "one-time-code", hint="Or one of your recovery codes.",
+                   input_mode="numeric"),
+            rx.text(rx.el.label(rx.hstack(rx.checkbox(name="remember_device", id="remember-device"),
+                                          rx.text("Remember this device for 30 days", size="2"), spacing="2", align="center"))),
+            _message(),
+            _submit("Verify", "verify-code"),
+            custom_attrs={"data-lms-post": "/auth/2fa/verify", "data-lms-two-factor": ""},
+            style={"width": "100%", "display": "none", "flexDirection": "column", "gap": "14px"},
+        ),
         rx.hstack(
             rx.link("Forgot your password?", href="/forgot", size="2"),
             rx.cond(SignInPagesState.registration_open, rx.link("Create an account", href="/register", size="2")),

@@ -793,6 +793,10 @@ API_ROWS: dict[tuple[str, str], set[str]] = {
     ("GET", "/scorm/launch/{lesson_id}"): {LEARNER},
     ("POST", "/scorm/commit/{attempt_id}"): {LEARNER},
     ("GET", "/scorm/content/{package_id}/{path}"): {LEARNER, INSTRUCTOR, ADMIN},
+    # --- two-factor sign-in: the code step is public (its ticket is the proof); enrolment is one's own ---
+    ("POST", "/auth/2fa/verify"): EVERYONE,
+    **{("GET" if path == "/auth/2fa/status" else "POST", path): SIGNED_IN
+       for path in ("/auth/2fa/status", "/auth/2fa/enrol/start", "/auth/2fa/enrol/confirm", "/auth/2fa/disable", "/auth/2fa/recovery-codes")},
     # --- health: for load balancers and monitoring, the same answer for everyone ---
     ("GET", "/healthz"): EVERYONE,
     ("GET", "/readyz"): EVERYONE,

@@ -1,0 +1,363 @@
+"""Two-factor sign-in with TOTP: enrolment, recovery codes, the code step of sign-in, and
+remembered devices.
+
+Wrong codes are throttled by the sign-in throttle: each is a failed LoginAttempt under the key
+"2fa:<email>" (so a correct password does not clear them) and the client's address (so they count
+with failed passwords from there).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pyotp
+import segno
+from cryptography.fernet import Fernet
+from sqlmodel import Session, select
+
+from lms_app import settings
+from lms_app.models import LoginAttempt, Organization, Role, User, UserRole, utcnow
+from lms_app.models.two_factor import TwoFactorEnrolment, TwoFactorRecoveryCode
+from lms_app.services import audit, auth
+from lms_app.services.errors import Conflict, Invalid, NotFound, Throttled
+from lms_app.services.passwords import hash_password, needs_rehash, verify_password
+from lms_app.services.permissions import Actor, actor_for
+
+RECOVERY_CODE_COUNT = 10
+TICKET_MINUTES = 5
+REMEMBER_DEVICE_DAYS = int(os.environ.get("LMS_TWO_FACTOR_REMEMBER_DAYS", "30"))
+REMEMBER_COOKIE_NAME = "lms_2fa_device"
+WRONG_CODE = "That code is not right. Enter the current code from your authenticator app, or a recovery code."
+_TICKET_EXPIRED = "The sign-in took too long. Enter your email and password again."
+_ADMIN_ROLE = "admin"
+
+
+# --- secrets at rest and signed tokens ------------------------------------------------------
+
+def _derived_key(purpose: str) -> bytes:
+    return hmac.new(settings.SECRET_KEY.encode(), f"two-factor {purpose}".encode(), hashlib.sha256).digest()
+
+
+def _fernet() -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_derived_key("secret encryption")))
+
+
+def _encrypt(secret: str) -> str:
+    return _fernet().encrypt(secret.encode()).decode()
+
+
+def _decrypt(token: str) -> str:
+    return _fernet().decrypt(token.encode()).decode()
+
+
+def _sign(purpose: str, payload: dict) -> str:
+    body = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+    mac = hmac.new(_derived_key(purpose), body.encode(), hashlib.sha256).hexdigest()
+    return f"{body}.{mac}"
+
+
+def _unsign(purpose: str, token: str | None) -> dict | None:
+    """The payload of a token signed for `purpose` and not yet expired, else None."""
+    body, _, mac = (token or "").partition(".")
+    expected = hmac.new(_derived_key(purpose), body.encode(), hashlib.sha256).hexdigest()
+    if not body or not hmac.compare_digest(mac, expected):
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except ValueError:
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("exp"), (int, float)) or payload["exp"] < time.time():
+        return None
+    return payload
+
+
+# --- enrolment state -----------------------------------------------------------------------
+
+def _enrolment(session: Session, user_id: int) -> TwoFactorEnrolment | None:
+    return session.exec(select(TwoFactorEnrolment).where(TwoFactorEnrolment.user_id == user_id)).first()
+
+
+def is_enabled(session: Session, user_id: int) -> bool:
+    """Whether the user has confirmed a TOTP enrolment."""
+    enrolment = _enrolment(session, user_id)
+    return enrolment is not None and enrolment.enabled_at is not None
+
+
+def _has_role(session: Session, user_id: int, role_name: str) -> bool:
+    now = utcnow()
+    row = session.exec(
+        select(UserRole.id).join(Role, Role.id == UserRole.role_id)
+        .where(UserRole.user_id == user_id, Role.name == role_name)
+        .where((UserRole.expires_at.is_(None)) | (UserRole.expires_at > now))
+    ).first()
+    return row is not None
+
+
+def required_for(session: Session, user: User) -> bool:
+    """Whether `user` must sign in with a code: admins, once any admin of the organization has enrolled."""
+    if not _has_role(session, user.id, _ADMIN_ROLE):
+        return False
+    enrolled_admin = session.exec(
+        select(TwoFactorEnrolment.id)
+        .join(UserRole, UserRole.user_id == TwoFactorEnrolment.user_id)
+        .join(Role, Role.id == UserRole.role_id)
+        .join(User, User.id == TwoFactorEnrolment.user_id)
+        .where(Role.name == _ADMIN_ROLE, User.org_id == user.org_id, TwoFactorEnrolment.enabled_at.is_not(None))
+    ).first()
+    return enrolled_admin is not None
+
+
+def must_enrol(session: Session, actor: Actor) -> bool:
+    """Whether the signed-in actor must enrol before doing anything else (pages redirect to enrolment)."""
+    user = session.get(User, actor.user_id)
+    return user is not None and required_for(session, user) and not is_enabled(session, user.id)
+
+
+def recovery_codes_left(session: Session, user_id: int) -> int:
+    return len(session.exec(select(TwoFactorRecoveryCode.id).where(
+        TwoFactorRecoveryCode.user_id == user_id, TwoFactorRecoveryCode.used_at.is_(None))).all())
+
+
+# --- enrolment -----------------------------------------------------------------------------
+
+@dataclass
+class EnrolmentStart:
+    secret: str
+    otpauth_uri: str
+    qr_svg_data_uri: str
+
+
+def start_enrolment(session: Session, actor: Actor) -> EnrolmentStart:
+    """A new secret for the actor, with the otpauth URI and its QR code to scan. Replaces an
+    unconfirmed one; refused while two-factor sign-in is on."""
+    enrolment = _enrolment(session, actor.user_id)
+    if enrolment is not None and enrolment.enabled_at is not None:
+        raise Conflict("Two-factor sign-in is already on. Turn it off first to enrol a new authenticator.")
+    secret = pyotp.random_base32()
+    if enrolment is None:
+        enrolment = TwoFactorEnrolment(user_id=actor.user_id, secret_encrypted=_encrypt(secret))
+    else:
+        enrolment.secret_encrypted = _encrypt(secret)
+        enrolment.created_at = utcnow()
+        enrolment.last_used_step = 0
+    session.add(enrolment)
+    session.flush()
+    org = session.get(Organization, actor.org_id)
+    uri = pyotp.TOTP(secret).provisioning_uri(name=actor.email, issuer_name=org.name if org else "LMS")
+    return EnrolmentStart(secret, uri, segno.make(uri, error="m").svg_data_uri(scale=4))
+
+
+def confirm_enrolment(session: Session, actor: Actor, code: str) -> list[str]:
+    """Turn two-factor sign-in on with a code from the new secret; returns the recovery codes
+    (shown once: only their hashes are kept)."""
+    enrolment = _enrolment(session, actor.user_id)
+    if enrolment is None:
+        raise NotFound("Start the enrolment first: scan the QR code, then enter the code it shows.")
+    if enrolment.enabled_at is not None:
+        raise Conflict("Two-factor sign-in is already on.")
+    if not _accept_totp(session, enrolment, code):
+        raise Invalid("That code is not right. Enter the code your authenticator app shows now.")
+    enrolment.enabled_at = utcnow()
+    session.add(enrolment)
+    codes = _new_recovery_codes(session, actor.user_id)
+    audit.record(session, actor, "two_factor.enrol", target_type="user", target_id=actor.user_id, target_label=actor.email)
+    return codes
+
+
+def disable(session: Session, actor: Actor, code: str) -> None:
+    """Turn two-factor sign-in off; needs a current code or an unused recovery code."""
+    enrolment = _require_enabled(session, actor.user_id)
+    if not (_accept_totp(session, enrolment, code) or _accept_recovery_code(session, actor.user_id, code)):
+        raise Invalid(WRONG_CODE)
+    for row in session.exec(select(TwoFactorRecoveryCode).where(TwoFactorRecoveryCode.user_id == actor.user_id)).all():
+        session.delete(row)
+    session.delete(enrolment)
+    audit.record(session, actor, "two_factor.disable", target_type="user", target_id=actor.user_id, target_label=actor.email)
+
+
+def regenerate_recovery_codes(session: Session, actor: Actor, code: str) -> list[str]:
+    """Ten new recovery codes in place of the old ones; needs a current code."""
+    enrolment = _require_enabled(session, actor.user_id)
+    if not _accept_totp(session, enrolment, code):
+        raise Invalid("That code is not right. Enter the code your authenticator app shows now.")
+    codes = _new_recovery_codes(session, actor.user_id)
+    audit.record(session, actor, "two_factor.recovery_codes_regenerated", target_type="user", target_id=actor.user_id, target_label=actor.email)
+    return codes
+
+
+def _require_enabled(session: Session, user_id: int) -> TwoFactorEnrolment:
+    enrolment = _enrolment(session, user_id)
+    if enrolment is None or enrolment.enabled_at is None:
+        raise Conflict("Two-factor sign-in is not on for this account.")
+    return enrolment
+
+
+# --- codes ---------------------------------------------------------------------------------
+
+def _accept_totp(session: Session, enrolment: TwoFactorEnrolment, code: str) -> bool:
+    """Whether `code` is the TOTP of the current time-step (or one either side, for clock drift)
+    and newer than the last one accepted; remembers its step so it works only once."""
+    code = "".join((code or "").split())
+    if not (len(code) == 6 and code.isdigit()):
+        return False
+    totp = pyotp.TOTP(_decrypt(enrolment.secret_encrypted))
+    current_step = totp.timecode(utcnow())
+    for step in (current_step - 1, current_step, current_step + 1):
+        if step > enrolment.last_used_step and hmac.compare_digest(totp.generate_otp(step), code):
+            enrolment.last_used_step = step
+            session.add(enrolment)
+            return True
+    return False
+
+
+def _recovery_hash(code: str) -> str:
+    normalized = "".join(ch for ch in (code or "").lower() if ch.isalnum())
+    return hmac.new(_derived_key("recovery code"), normalized.encode(), hashlib.sha256).hexdigest()
+
+
+def _new_recovery_codes(session: Session, user_id: int) -> list[str]:
+    for row in session.exec(select(TwoFactorRecoveryCode).where(TwoFactorRecoveryCode.user_id == user_id)).all():
+        session.delete(row)
+    codes = []
+    for _ in range(RECOVERY_CODE_COUNT):
+        raw = secrets.token_hex(5)
+        codes.append(f"{raw[:5]}-{raw[5:]}")
+        session.add(TwoFactorRecoveryCode(user_id=user_id, code_hash=_recovery_hash(raw)))
+    session.flush()
+    return codes
+
+
+def _accept_recovery_code(session: Session, user_id: int, code: str) -> bool:
+    row = session.exec(select(TwoFactorRecoveryCode).where(
+        TwoFactorRecoveryCode.user_id == user_id, TwoFactorRecoveryCode.code_hash == _recovery_hash(code),
+        TwoFactorRecoveryCode.used_at.is_(None))).first()
+    if row is None:
+        return False
+    row.used_at = utcnow()
+    session.add(row)
+    return True
+
+
+# --- sign-in -------------------------------------------------------------------------------
+
+@dataclass
+class PasswordStep:
+    """What the password step gives: a login (maybe marked for enrolment), or a ticket for the code step."""
+
+    login: auth.LoginResult | None = None
+    ticket: str | None = None
+    needs_setup: bool = False
+
+
+def _throttle_key(email: str) -> str:
+    return f"2fa:{auth.normalize_email(email)}"
+
+
+def _enrolment_mark(enrolment: TwoFactorEnrolment) -> str:
+    """Names this enrolment in tickets and device cookies: a new enrolment (a new secret) voids them
+    even when the database reuses the row's id."""
+    return hashlib.sha256(enrolment.secret_encrypted.encode()).hexdigest()[:32]
+
+
+def _remembered(user: User, enrolment: TwoFactorEnrolment, device_token: str | None) -> bool:
+    payload = _unsign("remembered device", device_token)
+    return payload is not None and payload.get("user") == user.id and payload.get("enrolment") == _enrolment_mark(enrolment)
+
+
+def password_step(session: Session, email: str, password: str, *, ip: str = "", user_agent: str = "",
+                  device_token: str | None = None) -> PasswordStep:
+    """The password step of sign-in. For an account with two-factor sign-in on (and no remembered
+    device), a correct password opens no login session: it gives a short-lived ticket for `verify_code`.
+    Raises Throttled or Invalid; the caller commits even on failure, as for `auth.login`."""
+    org = auth.default_org(session)
+    user = auth.find_user(session, org.id, email)
+    enrolment = _enrolment(session, user.id) if user is not None else None
+    if user is None or enrolment is None or enrolment.enabled_at is None or _remembered(user, enrolment, device_token):
+        result = auth.login(session, email, password, ip=ip, user_agent=user_agent)
+        return PasswordStep(login=result, needs_setup=must_enrol(session, result.actor))
+    _check_password(session, org.id, user, password, ip)
+    ticket = _sign("sign-in ticket", {"user": user.id, "enrolment": _enrolment_mark(enrolment), "exp": time.time() + TICKET_MINUTES * 60})
+    return PasswordStep(ticket=ticket)
+
+
+def _check_password(session: Session, org_id: int, user: User, password: str, ip: str) -> None:
+    """`auth.login`'s checks (throttle, password, account state, the attempt and its audit row)
+    without opening a login session."""
+    state = auth.throttle_state(session, user.email, ip)
+    if state.locked_until is not None:
+        audit.record(session, None, "login.locked", target_type="user", target_label=user.email, ip=ip, org_id=org_id)
+        raise Throttled(auth._locked_message(state.locked_until))
+    ok = verify_password(user.password_hash, password)
+    usable = ok and user.is_active and not user.pending_approval
+    session.add(LoginAttempt(email=user.email, ip=ip, succeeded=usable))
+    if not usable:
+        reason = "wrong password" if not ok else ("awaiting approval" if user.pending_approval else "deactivated")
+        audit.record(session, None, "login.failed", target_type="user", target_id=user.id, target_label=user.email,
+                     after={"reason": reason}, ip=ip, org_id=org_id)
+        if ok and user.pending_approval:
+            raise Invalid("Your registration is waiting for an administrator's approval.")
+        if ok:
+            raise Invalid("This account has been deactivated. Contact your administrator.")
+        raise Invalid(auth.WRONG_CREDENTIALS)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.add(user)
+
+
+@dataclass
+class CodeStep:
+    login: auth.LoginResult
+    device_token: str | None
+    used_recovery_code: bool
+
+
+def code_throttle_delay(session: Session, ticket: str, ip: str) -> float:
+    """Seconds to wait before checking a code for this ticket (the sign-in slow-down)."""
+    payload = _unsign("sign-in ticket", ticket)
+    user = session.get(User, payload["user"]) if payload else None
+    return auth.throttle_state(session, _throttle_key(user.email), ip).delay_seconds if user else 0.0
+
+
+def verify_code(session: Session, ticket: str, code: str, *, remember_device: bool = False,
+                ip: str = "", user_agent: str = "") -> CodeStep:
+    """The code step: a TOTP code (once per time-step) or an unused recovery code for the ticket's
+    user opens the login session. Wrong codes are throttled like passwords. The caller commits even
+    on failure (the failed attempt and its audit row must stay)."""
+    payload = _unsign("sign-in ticket", ticket)
+    user = session.get(User, payload["user"]) if payload else None
+    enrolment = _enrolment(session, user.id) if user else None
+    if user is None or enrolment is None or _enrolment_mark(enrolment) != payload.get("enrolment") or enrolment.enabled_at is None or not user.is_active:
+        raise Invalid(_TICKET_EXPIRED)
+    key = _throttle_key(user.email)
+    state = auth.throttle_state(session, key, ip)
+    if state.locked_until is not None:
+        audit.record(session, None, "two_factor.locked", target_type="user", target_id=user.id, target_label=user.email, ip=ip, org_id=user.org_id)
+        raise Throttled(auth._locked_message(state.locked_until))
+    used_recovery = False
+    if not _accept_totp(session, enrolment, code):
+        used_recovery = _accept_recovery_code(session, user.id, code)
+        if not used_recovery:
+            session.add(LoginAttempt(email=key, ip=ip, succeeded=False))
+            audit.record(session, None, "two_factor.failed", target_type="user", target_id=user.id, target_label=user.email, ip=ip, org_id=user.org_id)
+            raise Invalid(WRONG_CODE)
+    session.add(LoginAttempt(email=key, ip=ip, succeeded=True))
+    token = auth.open_session(session, user, ip=ip, user_agent=user_agent)
+    actor = actor_for(session, user, ip)
+    if used_recovery:
+        audit.record(session, actor, "two_factor.recovery_code_used", target_type="user", target_id=user.id, target_label=user.email,
+                     after={"left": recovery_codes_left(session, user.id)})
+    audit.record(session, actor, "login", target_type="user", target_id=user.id, target_label=user.email, after={"two_factor": True})
+    device_token = None
+    if remember_device:
+        device_token = _sign("remembered device", {"user": user.id, "enrolment": _enrolment_mark(enrolment),
+                                                   "exp": time.time() + REMEMBER_DEVICE_DAYS * 86400})
+    result = auth.LoginResult(token, actor, utcnow() + timedelta(minutes=settings.SESSION_ABSOLUTE_MINUTES))
+    return CodeStep(result, device_token, used_recovery)
