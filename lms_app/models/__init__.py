@@ -34,6 +34,7 @@ from lms_app.models.catalog import (
 from lms_app.models.identity import (
     Department,
     DepartmentManager,
+    EmailChange,
     Group,
     GroupManager,
     GroupMember,
@@ -51,6 +52,7 @@ from lms_app.models.grading import GradeCategory, GradeEntry, GradeItem, GradeSc
 from lms_app.models.jobs import Job, JobRun, OutgoingEmail, RunnerHeartbeat
 from lms_app.models.scorm import ScormAttempt, ScormItemState, ScormPackage
 from lms_app.models.xapi import LrsClient, XapiActivity, XapiAttachment, XapiDocument, XapiStatement, XapiStatementLink
+from lms_app.models.settings import OrgSetting
 from lms_app.models.two_factor import TwoFactorEnrolment, TwoFactorRecoveryCode
 
 __all__ = [
@@ -60,8 +62,8 @@ __all__ = [
     "NotificationPreference", "PathEnrollment", "Requirement", "RequirementAssignment",
     "ActivityEvent", "Announcement", "AnnouncementSeen", "AttemptAnswer", "AuditChainHead", "AuditEvent", "BankQuestion", "Course", "CourseStaff", "CourseTag", "Department",
     "GradeCategory", "GradeEntry", "GradeItem", "GradeScheme", "LessonOverride", "Rubric", "Submission",
-    "DepartmentManager", "Enrollment", "EnrollmentKeyFailure", "Group", "GroupManager", "GroupMember", "Invitation", "Job",
+    "DepartmentManager", "EmailChange", "Enrollment", "EnrollmentKeyFailure", "Group", "GroupManager", "GroupMember", "Invitation", "Job",
     "JobRun", "Lesson", "LessonPrerequisite", "LessonProgress", "LiveSessionSignup", "LoginAttempt", "LoginSession",
-    "Module", "ModulePrerequisite", "Organization", "OutgoingEmail", "PasswordReset", "Permission", "QuestionCategory",
+    "Module", "ModulePrerequisite", "Organization", "OrgSetting", "OutgoingEmail", "PasswordReset", "Permission", "QuestionCategory",
     "QuizAttempt", "Role", "RunnerHeartbeat", "User", "UserRole", "utcnow",
 ]

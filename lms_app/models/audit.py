@@ -18,6 +18,8 @@ class AuditEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     actor_id: int | None = Field(default=None, index=True)
     actor_label: str = Field(default="", max_length=400)
+    # The admin who was signed in as the actor, when one was.
+    impersonator_id: int | None = Field(default=None, index=True)
     action: str = Field(max_length=64, index=True)
     target_type: str = Field(default="", max_length=64)
     target_id: str = Field(default="", max_length=64)

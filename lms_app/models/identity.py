@@ -118,6 +118,20 @@ class LoginSession(SQLModel, table=True):
     revoked_at: datetime | None = timestamp(nullable=True, default=False)
     user_agent: str = Field(default="", max_length=500)
     ip: str = Field(default="", max_length=64)
+    # Set when an admin signed in as this user: the admin, who is named on everything done here.
+    impersonator_id: int | None = fk("app_user.id", nullable=True, ondelete="CASCADE", index=False)
+
+
+class EmailChange(SQLModel, table=True):
+    """A requested change of a user's email, waiting for the link sent to the new address."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = fk("app_user.id")
+    new_email: str = Field(max_length=320)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = timestamp()
+    expires_at: datetime = timestamp()
+    used_at: datetime | None = timestamp(nullable=True, default=False)
 
 
 class LoginAttempt(SQLModel, table=True):

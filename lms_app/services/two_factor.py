@@ -8,10 +8,8 @@ with failed passwords from there).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import os
 import secrets
 import time
@@ -20,13 +18,12 @@ from datetime import timedelta
 
 import pyotp
 import segno
-from cryptography.fernet import Fernet
 from sqlmodel import Session, select
 
 from lms_app import settings
 from lms_app.models import LoginAttempt, Organization, Role, User, UserRole, utcnow
 from lms_app.models.two_factor import TwoFactorEnrolment, TwoFactorRecoveryCode
-from lms_app.services import audit, auth
+from lms_app.services import audit, auth, sealed
 from lms_app.services.errors import Conflict, Invalid, NotFound, Throttled
 from lms_app.services.passwords import hash_password, needs_rehash, verify_password
 from lms_app.services.permissions import Actor, actor_for
@@ -40,43 +37,12 @@ _TICKET_EXPIRED = "The sign-in took too long. Enter your email and password agai
 _ADMIN_ROLE = "admin"
 
 
-# --- secrets at rest and signed tokens ------------------------------------------------------
-
-def _derived_key(purpose: str) -> bytes:
-    return hmac.new(settings.SECRET_KEY.encode(), f"two-factor {purpose}".encode(), hashlib.sha256).digest()
+# Purposes keep the key derivation the secrets already stored were sealed with.
+_SEAL = "two-factor secret encryption"
 
 
-def _fernet() -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(_derived_key("secret encryption")))
-
-
-def _encrypt(secret: str) -> str:
-    return _fernet().encrypt(secret.encode()).decode()
-
-
-def _decrypt(token: str) -> str:
-    return _fernet().decrypt(token.encode()).decode()
-
-
-def _sign(purpose: str, payload: dict) -> str:
-    body = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
-    mac = hmac.new(_derived_key(purpose), body.encode(), hashlib.sha256).hexdigest()
-    return f"{body}.{mac}"
-
-
-def _unsign(purpose: str, token: str | None) -> dict | None:
-    """The payload of a token signed for `purpose` and not yet expired, else None."""
-    body, _, mac = (token or "").partition(".")
-    expected = hmac.new(_derived_key(purpose), body.encode(), hashlib.sha256).hexdigest()
-    if not body or not hmac.compare_digest(mac, expected):
-        return None
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    except ValueError:
-        return None
-    if not isinstance(payload, dict) or not isinstance(payload.get("exp"), (int, float)) or payload["exp"] < time.time():
-        return None
-    return payload
+def _purpose(name: str) -> str:
+    return f"two-factor {name}"
 
 
 # --- enrolment state -----------------------------------------------------------------------
@@ -143,9 +109,9 @@ def start_enrolment(session: Session, actor: Actor) -> EnrolmentStart:
         raise Conflict("Two-factor sign-in is already on. Turn it off first to enrol a new authenticator.")
     secret = pyotp.random_base32()
     if enrolment is None:
-        enrolment = TwoFactorEnrolment(user_id=actor.user_id, secret_encrypted=_encrypt(secret))
+        enrolment = TwoFactorEnrolment(user_id=actor.user_id, secret_encrypted=sealed.seal(_SEAL, secret))
     else:
-        enrolment.secret_encrypted = _encrypt(secret)
+        enrolment.secret_encrypted = sealed.seal(_SEAL, secret)
         enrolment.created_at = utcnow()
         enrolment.last_used_step = 0
     session.add(enrolment)
@@ -208,7 +174,10 @@ def _accept_totp(session: Session, enrolment: TwoFactorEnrolment, code: str) -> 
     code = "".join((code or "").split())
     if not (len(code) == 6 and code.isdigit()):
         return False
-    totp = pyotp.TOTP(_decrypt(enrolment.secret_encrypted))
+    secret = sealed.unseal(_SEAL, enrolment.secret_encrypted)
+    if secret is None:  # sealed under another secret key: only a recovery code can help
+        return False
+    totp = pyotp.TOTP(secret)
     current_step = totp.timecode(utcnow())
     for step in (current_step - 1, current_step, current_step + 1):
         if step > enrolment.last_used_step and hmac.compare_digest(totp.generate_otp(step), code):
@@ -220,7 +189,7 @@ def _accept_totp(session: Session, enrolment: TwoFactorEnrolment, code: str) -> 
 
 def _recovery_hash(code: str) -> str:
     normalized = "".join(ch for ch in (code or "").lower() if ch.isalnum())
-    return hmac.new(_derived_key("recovery code"), normalized.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(sealed.derived_key(_purpose("recovery code")), normalized.encode(), hashlib.sha256).hexdigest()
 
 
 def _new_recovery_codes(session: Session, user_id: int) -> list[str]:
@@ -268,7 +237,7 @@ def _enrolment_mark(enrolment: TwoFactorEnrolment) -> str:
 
 
 def _remembered(user: User, enrolment: TwoFactorEnrolment, device_token: str | None) -> bool:
-    payload = _unsign("remembered device", device_token)
+    payload = sealed.unsign(_purpose("remembered device"), device_token)
     return payload is not None and payload.get("user") == user.id and payload.get("enrolment") == _enrolment_mark(enrolment)
 
 
@@ -284,7 +253,7 @@ def password_step(session: Session, email: str, password: str, *, ip: str = "", 
         result = auth.login(session, email, password, ip=ip, user_agent=user_agent)
         return PasswordStep(login=result, needs_setup=must_enrol(session, result.actor))
     _check_password(session, org.id, user, password, ip)
-    ticket = _sign("sign-in ticket", {"user": user.id, "enrolment": _enrolment_mark(enrolment), "exp": time.time() + TICKET_MINUTES * 60})
+    ticket = sealed.sign(_purpose("sign-in ticket"), {"user": user.id, "enrolment": _enrolment_mark(enrolment), "exp": time.time() + TICKET_MINUTES * 60})
     return PasswordStep(ticket=ticket)
 
 
@@ -321,7 +290,7 @@ class CodeStep:
 
 def code_throttle_delay(session: Session, ticket: str, ip: str) -> float:
     """Seconds to wait before checking a code for this ticket (the sign-in slow-down)."""
-    payload = _unsign("sign-in ticket", ticket)
+    payload = sealed.unsign(_purpose("sign-in ticket"), ticket)
     user = session.get(User, payload["user"]) if payload else None
     return auth.throttle_state(session, _throttle_key(user.email), ip).delay_seconds if user else 0.0
 
@@ -331,7 +300,7 @@ def verify_code(session: Session, ticket: str, code: str, *, remember_device: bo
     """The code step: a TOTP code (once per time-step) or an unused recovery code for the ticket's
     user opens the login session. Wrong codes are throttled like passwords. The caller commits even
     on failure (the failed attempt and its audit row must stay)."""
-    payload = _unsign("sign-in ticket", ticket)
+    payload = sealed.unsign(_purpose("sign-in ticket"), ticket)
     user = session.get(User, payload["user"]) if payload else None
     enrolment = _enrolment(session, user.id) if user else None
     if user is None or enrolment is None or _enrolment_mark(enrolment) != payload.get("enrolment") or enrolment.enabled_at is None or not user.is_active:
@@ -357,7 +326,7 @@ def verify_code(session: Session, ticket: str, code: str, *, remember_device: bo
     audit.record(session, actor, "login", target_type="user", target_id=user.id, target_label=user.email, after={"two_factor": True})
     device_token = None
     if remember_device:
-        device_token = _sign("remembered device", {"user": user.id, "enrolment": _enrolment_mark(enrolment),
+        device_token = sealed.sign(_purpose("remembered device"), {"user": user.id, "enrolment": _enrolment_mark(enrolment),
                                                    "exp": time.time() + REMEMBER_DEVICE_DAYS * 86400})
     result = auth.LoginResult(token, actor, utcnow() + timedelta(minutes=settings.SESSION_ABSOLUTE_MINUTES))
     return CodeStep(result, device_token, used_recovery)
