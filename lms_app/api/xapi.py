@@ -8,6 +8,12 @@ Every statements request carries X-Experience-API-Version (1.0.0-1.0.3 or 2.0.0;
 as multipart/mixed: the JSON first, then one part per attachment named by X-Experience-API-Hash.
 Under 1.0.x the alternate request syntax (a POST with ?method=, headers, parameters and
 content as form fields) is accepted; 2.0.0 removed it.
+
+Browser content served from another origin (a SCORM or cmi5 package, an xAPI course) calls the
+LRS cross-origin with its Basic credentials in the Authorization header: `cors` answers the
+preflight of every /xapi/ resource and opens their answers to any origin, without credentials
+(no cookie ever reaches the LRS). It must wrap the whole ASGI app, outside Reflex's own CORS
+middleware, which refuses the preflights of every origin but this site's.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lms_app import db
 from lms_app.api.common import error_response
@@ -34,7 +42,8 @@ from lms_app.services import lrs_clients
 from lms_app.services import xapi_statements as statements
 from lms_app.services.errors import DomainError, Invalid, PermissionDenied
 
-router = APIRouter(prefix="/xapi")
+PREFIX = "/xapi"
+router = APIRouter(prefix=PREFIX)
 
 VERSION_HEADER = "X-Experience-API-Version"
 CONSISTENT_HEADER = "X-Experience-API-Consistent-Through"
@@ -46,6 +55,18 @@ _STATEMENT_METHODS = ["GET", "HEAD", "PUT", "POST"]
 _SINGLE_PARAMS = {"statementId", "voidedStatementId"}
 MAX_BODY = 20 * 1024 * 1024
 SUPPORTED_VERSIONS = ["1.0.3", "2.0.0"]
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag, Last-Modified, X-Experience-API-Consistent-Through, X-Experience-API-Version",
+}
+CORS_PREFLIGHT_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, PUT, POST, DELETE, OPTIONS",
+    # Listed by name: a "*" would not cover Authorization.
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match, "
+                                    "Accept-Language",
+    "Access-Control-Max-Age": "600",
+}
 
 
 class PayloadTooLarge(DomainError):
@@ -317,3 +338,32 @@ async def statements_resource(request: Request) -> Response:
 async def about() -> Response:
     """The versions this LRS speaks (no authentication)."""
     return JSONResponse({"version": SUPPORTED_VERSIONS, "extensions": {}}, headers={VERSION_HEADER: "2.0.0"})
+
+
+def cors(app: ASGIApp) -> ASGIApp:
+    """`app` with CORS for the LRS: an OPTIONS request to /xapi/... is answered here (204, the
+    methods and request headers the resources take, any origin); every other /xapi/ answer is
+    opened to any origin with the headers a client reads (ETag, versions...) exposed, and never
+    allows credentials, whatever a middleware inside added. Other paths pass through untouched."""
+
+    async def with_cors(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not (path == PREFIX or path.startswith(PREFIX + "/")):
+            await app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS":
+            preflight = Response(status_code=204, headers={**CORS_PREFLIGHT_HEADERS, "Allow": CORS_PREFLIGHT_HEADERS["Access-Control-Allow-Methods"]})
+            await preflight(scope, receive, send)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "access-control-allow-credentials" in headers:
+                    del headers["access-control-allow-credentials"]
+                headers.update(CORS_HEADERS)
+            await send(message)
+
+        await app(scope, receive, send_with_cors)
+
+    return with_cors

@@ -42,7 +42,7 @@ from lms_app.assessments.questions import Question
 from lms_app.assessments.quiz_settings import QuizSettings
 from lms_app.assessments.shown import ShownAnswer, ShownQuestion, answer_of, describe, is_answered, response_of, show
 from lms_app.models import AttemptAnswer, BankQuestion, Enrollment, Lesson, QuizAttempt, User, utcnow
-from lms_app.services import activity, audit, courses, files, gradebook, overrides, progress, storage, timefmt
+from lms_app.services import activity, audit, courses, files, gradebook, overrides, progress, storage, timefmt, xapi_emit
 from lms_app.services.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
 from lms_app.services.permissions import Actor, require
 
@@ -325,7 +325,8 @@ def _finish(session: Session, actor: Actor | None, attempt: QuizAttempt, lesson:
     for key, value in (("status", GRADED), ("submitted_at", now), ("closed_by", closed_by)):
         set_committed_value(attempt, key, value)
     score, waiting = 0.0, False
-    for answer in _answers(session, attempt.id) if answers is None else answers:
+    answers = _answers(session, attempt.id) if answers is None else answers
+    for answer in answers:
         graded = grade(Question.from_dict(answer.question), answer.response)
         answer.fraction, answer.points = graded.fraction, graded.points
         waiting = waiting or graded.fraction is None
@@ -340,6 +341,10 @@ def _finish(session: Session, actor: Actor | None, attempt: QuizAttempt, lesson:
         attempt.released_at = now
     session.add(attempt)
     session.flush()
+    xapi_emit.emit(session, attempt.org_id, xapi_emit.for_quiz_answers(
+        session, user_id=attempt.user_id, lesson=lesson, at=now,
+        questions=[xapi_emit.AnsweredQuestion(a.position, a.bank_question_id, a.question, a.response, a.fraction, a.points)
+                   for a in answers]))
     activity.record(session, org_id=attempt.org_id, user_id=attempt.user_id, kind="quiz_submitted", course_id=lesson.course_id,
                     lesson_id=lesson.id, at=now, score=round(100 * attempt.fraction, 1) if attempt.fraction is not None else None,
                     passed=attempt.passed)

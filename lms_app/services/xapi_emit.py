@@ -10,6 +10,7 @@ Statements are written in the transaction of the event: they exist exactly when 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -168,6 +169,129 @@ def for_scorm_session(session: Session, *, user_id: int, lesson: Lesson, interac
         out.append(_statement(me, verb, package, at, parent=course_activity(course), result=result))
     out.append(_statement(me, "terminated", package, at, parent=course_activity(course), result={"duration": _duration(seconds)}))
     return out
+
+
+# The xAPI interaction type of each question type (1.0.3 Data 2.4.4.1, 2.0.0 Data 4.2.2.3).
+QUESTION_INTERACTIONS = {
+    "single": "choice", "multiple": "choice", "true_false": "true-false", "short_answer": "fill-in", "numeric": "numeric",
+    "matching": "matching", "ordering": "sequencing", "fill_blanks": "fill-in", "essay": "long-fill-in", "file_upload": "other",
+}
+MAX_TEXT = 4000  # of a question's text or a learner's response in a statement
+
+
+@dataclass(frozen=True)
+class AnsweredQuestion:
+    """One question of a submitted attempt: as the attempt keeps it, with the learner's response
+    and, once graded, the fraction and points earned (None while a person has to grade it)."""
+
+    position: int
+    bank_question_id: int | None
+    question: dict[str, Any]
+    response: Any
+    fraction: float | None
+    points: float | None
+
+
+def for_quiz_answers(session: Session, *, user_id: int, lesson: Lesson, questions: list[AnsweredQuestion],
+                     at: datetime | None = None) -> list[dict[str, Any]]:
+    """What a submitted quiz attempt's questions stand for: one "answered" statement per question,
+    its object the question as a cmi.interaction activity (interaction type, choices and the right
+    response where the question has them), its result the learner's response in the
+    interaction's response format, and, once graded, success and the score. A question is named
+    by its id in the question bank, or by its place in the quiz once the bank lost it."""
+    at = at or utcnow()
+    user = session.get(User, user_id)
+    course = session.get(Course, lesson.course_id)
+    if user is None or course is None:
+        return []
+    me, quiz = learner(user), lesson_activity(lesson)
+    out = []
+    for item in questions:
+        question, fraction = item.question, item.fraction
+        kind = str(question.get("type", ""))
+        interaction = QUESTION_INTERACTIONS.get(kind, "other")
+        name = str(question.get("title") or f"Question {item.position}")[:MAX_TEXT]
+        definition: dict[str, Any] = {"name": {"en-US": name}, "type": INTERACTION_TYPE, "interactionType": interaction}
+        if str(question.get("text") or "").strip():
+            definition["description"] = {"en-US": str(question["text"])[:MAX_TEXT]}
+        definition.update(_components(kind, question))
+        identity = f"questions/{item.bank_question_id}" if item.bank_question_id is not None else f"positions/{item.position}"
+        obj = {"objectType": "Activity", "id": f"{quiz['id']}/{identity}", "definition": definition}
+        result: dict[str, Any] = {}
+        said = _response(kind, question, item.response)
+        if said is not None:
+            result["response"] = said[:MAX_TEXT]
+        if fraction is not None:
+            result["success"] = fraction >= 1.0 - 1e-9
+            most = float(question.get("points") or 0)
+            if most > 0:
+                raw = max(0.0, min(most, float(item.points or 0.0)))
+                result["score"] = {"scaled": round(max(0.0, min(1.0, fraction)), 4), "raw": raw, "min": 0, "max": most}
+        statement = _statement(me, "answered", obj, at, parent=quiz, result=result or None)
+        statement["context"]["contextActivities"]["grouping"] = [{"id": course_activity(course)["id"], "objectType": "Activity"}]
+        out.append(statement)
+    return out
+
+
+def _texts(items: Any, field: str | None = None) -> list[str]:
+    """The texts of a stored list of options (dicts with `field`, or plain strings)."""
+    if not isinstance(items, list):
+        return []
+    return [str(item.get(field, "") if field and isinstance(item, dict) else item)[:MAX_TEXT] for item in items]
+
+
+def _component_list(texts: list[str], prefix: str = "") -> list[dict[str, Any]]:
+    return [{"id": f"{prefix}{index}", "description": {"en-US": text}} for index, text in enumerate(texts)]
+
+
+def _components(kind: str, question: dict[str, Any]) -> dict[str, Any]:
+    """The interaction components and the right response (xAPI's pattern syntax), where a question
+    type has them: the component ids are the options' indexes in the question, the same indexes
+    the LMS keeps a response in. Text answers (wildcards, tolerances) have no pattern."""
+    if kind in ("single", "multiple"):
+        choices = question.get("choices") if isinstance(question.get("choices"), list) else []
+        right = [str(i) for i, c in enumerate(choices) if isinstance(c, dict) and float(c.get("fraction") or 0) > (1.0 - 1e-9 if kind == "single" else 0)]
+        found = {"choices": _component_list(_texts(choices, "text"))}
+        if right:
+            found["correctResponsesPattern"] = [right[0]] if kind == "single" else ["[,]".join(right)]
+        return found
+    if kind == "true_false":
+        return {"correctResponsesPattern": ["true" if question.get("correct", True) else "false"]}
+    if kind == "ordering":
+        items = _texts(question.get("items"))
+        return {"choices": _component_list(items), "correctResponsesPattern": ["[,]".join(str(i) for i in range(len(items)))]}
+    if kind == "matching":
+        pairs = question.get("pairs") if isinstance(question.get("pairs"), list) else []
+        return {"source": _component_list(_texts(pairs, "prompt")), "target": _component_list(_texts(pairs, "answer")),
+                "correctResponsesPattern": ["[,]".join(f"{i}[.]{i}" for i in range(len(pairs)))]}
+    return {}
+
+
+def _index(value: Any, count: int) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < count else None
+
+
+def _response(kind: str, question: dict[str, Any], response: Any) -> str | None:
+    """The learner's response in the interaction's format (None: nothing given, or a file, which
+    stays in the LMS)."""
+    if response is None or kind == "file_upload":
+        return None
+    count = len(question.get("choices") or question.get("items") or question.get("pairs") or [])
+    if kind == "single":
+        index = _index(response, count)
+        return None if index is None else str(index)
+    if kind in ("multiple", "ordering"):
+        indexes = [_index(item, count) for item in response] if isinstance(response, list) else []
+        return "[,]".join(str(i) for i in indexes if i is not None) or None
+    if kind == "true_false":
+        return ("true" if response else "false") if isinstance(response, bool) else None
+    if kind == "matching":
+        chosen = [(prompt, _index(answer, count)) for prompt, answer in enumerate(response)] if isinstance(response, list) else []
+        return "[,]".join(f"{prompt}[.]{answer}" for prompt, answer in chosen if answer is not None) or None
+    if kind == "fill_blanks":
+        return "[,]".join(str(item or "") for item in response) if isinstance(response, list) else None
+    text = response.strip() if isinstance(response, str) else ""
+    return text or None
 
 
 def _iri_part(text: str) -> str:

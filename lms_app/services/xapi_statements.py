@@ -17,6 +17,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from sqlalchemy import and_, insert, or_, select, union, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
@@ -29,6 +33,7 @@ from lms_app.services.errors import Conflict, Invalid, NotFound, PermissionDenie
 VOIDED_VERB = validation.VOIDED_VERB
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
 SIGNATURE_ALGORITHMS = {"RS256", "RS384", "RS512"}
+_JWS_HASHES = {"RS256": hashes.SHA256, "RS384": hashes.SHA384, "RS512": hashes.SHA512}
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 FORMATS = ("exact", "ids", "canonical")
@@ -109,8 +114,17 @@ def _b64url_json(segment: str):
 
 
 def _check_signature(statement: dict, signature_part: bytes) -> None:
-    """A signed statement: the JWS must be compact, RS256/384/512, and its payload the statement
-    as it was before the signature attachment was added."""
+    """A signed statement (xAPI 2.0.0 Data 4.2.6, 1.0.3 Data 2.6): the JWS must be compact,
+    RS256/384/512, and its payload the statement as it was before the signature attachment was
+    added. When its header carries an X.509 certificate chain (`x5c`), the RSA signature must
+    verify against the first certificate's public key, that certificate must be valid now and
+    each further certificate must have issued the one before it; anything else is a 400.
+
+    Without `x5c` the statement is stored with its signature unverified: the specification
+    asks the LRS to validate the signature only "if the JWS header includes an X.509
+    certificate" (sending one is a "should" for the signer), the LRS then has no key to check
+    it with, and whoever reads the statement can still verify it against a key they trust. No chain is required to end at a root this LRS trusts:
+    it has no trust store for the tools that write to it."""
     try:
         segments = signature_part.decode("ascii").strip().split(".")
     except UnicodeDecodeError:
@@ -130,6 +144,54 @@ def _check_signature(statement: dict, signature_part: bytes) -> None:
         unsigned.pop("id", None)
     if not validation.same_statement(payload, unsigned):
         raise Invalid("The statement's signature was made over a different statement.")
+    if "x5c" in header:
+        _verify_with_certificate(header["alg"], header["x5c"], f"{segments[0]}.{segments[1]}".encode("ascii"),
+                                 _b64url_bytes(segments[2]))
+
+
+def _b64url_bytes(segment: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        raise Invalid("The JWS signature is not base64url.") from None
+
+
+def _certificates(x5c) -> list[x509.Certificate]:
+    """The `x5c` header: a non-empty array of base64 (not base64url) DER certificates, signer first."""
+    if not isinstance(x5c, list) or not x5c or not all(isinstance(item, str) for item in x5c):
+        raise Invalid("The JWS header's x5c must be an array of base64-encoded certificates.")
+    chain = []
+    for index, item in enumerate(x5c):
+        try:
+            chain.append(x509.load_der_x509_certificate(base64.b64decode(item, validate=True)))
+        except (binascii.Error, ValueError):
+            raise Invalid(f"Certificate {index} of the JWS header's x5c is not a base64-encoded DER X.509 certificate.") from None
+    return chain
+
+
+def _verify_with_certificate(alg: str, x5c, signing_input: bytes, signature: bytes) -> None:
+    chain = _certificates(x5c)
+    try:
+        key = chain[0].public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        key = None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise Invalid(f"The certificate in the JWS header's x5c must hold an RSA key for {alg}.")
+    try:
+        key.verify(signature, signing_input, padding.PKCS1v15(), _JWS_HASHES[alg]())
+    except InvalidSignature:
+        raise Invalid("The statement's signature does not verify against the certificate in its JWS header (x5c): "
+                      "the statement or its signature was changed, or another key signed it.") from None
+    now = utcnow()
+    for index, certificate in enumerate(chain):
+        if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+            raise Invalid(f"Certificate {index} of the JWS header's x5c is not valid now "
+                          f"(valid from {iso(certificate.not_valid_before_utc)} to {iso(certificate.not_valid_after_utc)}).")
+    for index, (certificate, issuer) in enumerate(zip(chain, chain[1:])):
+        try:
+            certificate.verify_directly_issued_by(issuer)
+        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+            raise Invalid(f"Certificate {index + 1} of the JWS header's x5c did not issue certificate {index}.") from None
 
 
 def _check_attachments(statements: list[dict], parts: Attachments) -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime
 import hashlib
 import json
 import threading
@@ -12,6 +13,10 @@ import time
 import uuid
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import NameOID
 from sqlmodel import Session, func, select
 
 from lms_app import db
@@ -491,9 +496,15 @@ def b64url(data: bytes) -> str:
 
 
 def signed(body: dict, payload: dict | None = None, alg: str = "RS256") -> tuple[bytes, str]:
-    """A statement with a JWS signature attachment (the signature bytes themselves are not checked)."""
+    """A statement with a JWS signature attachment whose header has no certificate (x5c), so the
+    LRS has no key to check the signature bytes with."""
     jws = ".".join([b64url(json.dumps({"alg": alg}).encode()), b64url(json.dumps(payload or body).encode()),
                     b64url(b"signature-bytes")]).encode()
+    return with_signature(body, jws)
+
+
+def with_signature(body: dict, jws: bytes) -> tuple[bytes, str]:
+    """The multipart request of `body` with `jws` as its signature attachment."""
     sha2 = hashlib.sha256(jws).hexdigest()
     with_signature = {**body, "attachments": [{"usageType": "http://adlnet.gov/expapi/attachments/signature",
                                                "display": {"en-US": "Signature"}, "contentType": "application/octet-stream",
@@ -511,6 +522,111 @@ def test_a_signed_statement_is_stored_and_a_wrong_signature_refused(lrs):
     weak, content_type = signed(statement(id=str(uuid.uuid4())), alg="HS256")
     assert client.post("/xapi/statements", headers={**headers, "Content-Type": content_type}, content=weak).status_code == 400
     assert stored_count() == 1
+
+
+@dataclasses.dataclass
+class Signer:
+    """An RSA key and its self-signed certificate (or one issued by `issuer`), made for the test."""
+
+    key: rsa.RSAPrivateKey
+    certificate: x509.Certificate
+
+    @classmethod
+    def make(cls, name: str = "Signing tool", *, days: tuple[int, int] = (-1, 30), issuer: "Signer | None" = None) -> "Signer":
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        certificate = (x509.CertificateBuilder().subject_name(subject)
+                       .issuer_name(issuer.certificate.subject if issuer else subject)
+                       .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                       .not_valid_before(now + datetime.timedelta(days=days[0])).not_valid_after(now + datetime.timedelta(days=days[1]))
+                       .sign(issuer.key if issuer else key, hashes.SHA256()))
+        return cls(key, certificate)
+
+    def x5c(self) -> str:
+        return base64.b64encode(self.certificate.public_bytes(serialization.Encoding.DER)).decode()
+
+    def jws(self, payload: dict, alg: str = "RS256", chain: list[str] | None = None) -> bytes:
+        digest = {"RS256": hashes.SHA256(), "RS384": hashes.SHA384(), "RS512": hashes.SHA512()}[alg]
+        signing_input = f"{b64url(json.dumps({'alg': alg, 'x5c': chain or [self.x5c()]}).encode())}.{b64url(json.dumps(payload).encode())}"
+        signature = self.key.sign(signing_input.encode(), padding.PKCS1v15(), digest)
+        return f"{signing_input}.{b64url(signature)}".encode()
+
+
+@pytest.fixture(scope="module")
+def signer() -> Signer:
+    return Signer.make()
+
+
+def send_signed(lrs, body: dict, jws: bytes):
+    client, headers = lrs
+    content, content_type = with_signature(body, jws)
+    return client.post("/xapi/statements", headers={**headers, "Content-Type": content_type}, content=content)
+
+
+@pytest.mark.parametrize("alg", ["RS256", "RS384", "RS512"])
+def test_a_statement_signed_with_the_certificates_key_is_stored_with_its_signature(lrs, signer, alg):
+    client, headers = lrs
+    body = statement(id=str(uuid.uuid4()))
+    stored = send_signed(lrs, body, signer.jws(body, alg))
+    assert stored.status_code == 200, stored.text
+    got = client.get("/xapi/statements", params={"statementId": body["id"], "attachments": "true"}, headers=headers)
+    assert signer.jws(body, alg) in got.content
+
+
+@pytest.mark.parametrize("alg", ["RS256", "RS384", "RS512"])
+def test_a_tampered_statement_or_signature_is_refused_with_the_reason(lrs, signer, alg):
+    body = statement(id=str(uuid.uuid4()))
+    header, payload, signature = signer.jws(body, alg).decode().split(".")
+    # The payload changed after signing (and the statement with it, so both still agree).
+    changed = {**body, "verb": {"id": "http://adlnet.gov/expapi/verbs/passed"}}
+    forged = send_signed(lrs, changed, f"{header}.{b64url(json.dumps(changed).encode())}.{signature}".encode())
+    assert forged.status_code == 400 and "does not verify" in forged.json()["detail"]
+    # One bit of the signature flipped.
+    raw = bytearray(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)))
+    raw[-1] ^= 1
+    flipped = send_signed(lrs, body, f"{header}.{payload}.{b64url(bytes(raw))}".encode())
+    assert flipped.status_code == 400 and "does not verify" in flipped.json()["detail"]
+    assert stored_count() == 0
+
+
+def test_a_signature_by_another_key_than_the_certificates_is_refused(lrs, signer):
+    body = statement(id=str(uuid.uuid4()))
+    impostor = Signer.make("Impostor")
+    response = send_signed(lrs, body, impostor.jws(body, chain=[signer.x5c()]))
+    assert response.status_code == 400 and "does not verify" in response.json()["detail"]
+    assert stored_count() == 0
+
+
+def test_an_expired_certificate_or_a_chain_that_does_not_link_is_refused(lrs, signer):
+    expired = Signer.make("Expired", days=(-60, -1))
+    body = statement(id=str(uuid.uuid4()))
+    response = send_signed(lrs, body, expired.jws(body))
+    assert response.status_code == 400 and "not valid now" in response.json()["detail"]
+
+    authority = Signer.make("Issuing authority")
+    issued = Signer.make("Issued tool", issuer=authority)
+    linked = statement(id=str(uuid.uuid4()))
+    assert send_signed(lrs, linked, issued.jws(linked, chain=[issued.x5c(), authority.x5c()])).status_code == 200
+    unlinked = statement(id=str(uuid.uuid4()))
+    response = send_signed(lrs, unlinked, issued.jws(unlinked, chain=[issued.x5c(), signer.x5c()]))
+    assert response.status_code == 400 and "did not issue" in response.json()["detail"]
+    assert stored_count() == 1
+
+
+def test_an_x5c_that_is_not_an_rsa_certificate_is_refused(lrs, signer):
+    body = statement(id=str(uuid.uuid4()))
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "EC tool")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ec_certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(ec_key.public_key())
+                      .serial_number(1).not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=1))
+                      .sign(ec_key, hashes.SHA256()))
+    ec_x5c = base64.b64encode(ec_certificate.public_bytes(serialization.Encoding.DER)).decode()
+    for chain in (["not base64!"], [base64.b64encode(b"not a certificate").decode()], [ec_x5c]):
+        response = send_signed(lrs, body, signer.jws(body, chain=chain))
+        assert response.status_code == 400 and "x5c" in response.json()["detail"]
+    assert stored_count() == 0
 
 
 # ---------------------------------------------------------------- alternate request syntax

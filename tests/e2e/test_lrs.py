@@ -78,3 +78,27 @@ def test_admin_creates_a_client_that_sends_and_reads_statements(new_context, lms
     expect(row).to_contain_text("Revoked")
     with httpx.Client(base_url=lms_server.base_url, timeout=30) as http:
         assert http.get("/xapi/statements", params={"statementId": statement_id}, headers=auth).status_code == 401
+
+
+@pytest.mark.scale
+def test_content_from_another_origin_reaches_the_lrs_from_the_browser(new_context, lms_server):
+    """A package served elsewhere calls the LRS with its key: the browser's preflight is answered
+    and the answer is readable there (no cookies are sent or allowed)."""
+    with lms_server.db() as s:
+        admin = actor_for(s, s.exec(select(User).where(User.email == "admin@example.com")).one(), "127.0.0.1")
+        made = lrs_clients.create_client(s, admin, f"Course package {time.time_ns() % 100000}", ["statements/write", "statements/read/mine"])
+        auth = lrs_clients.basic_header(made.client.key, made.secret)
+    page = new_context(DESKTOP).new_page()  # about:blank: an origin of its own, not the LMS's
+    answer = page.evaluate(
+        """async ([url, auth]) => {
+            const headers = {Authorization: auth, 'X-Experience-API-Version': '2.0.0', 'Content-Type': 'application/json'};
+            const statement = {actor: {mbox: 'mailto:reader@example.com'}, verb: {id: 'http://adlnet.gov/expapi/verbs/experienced'},
+                               object: {id: 'http://example.com/activities/elsewhere'}};
+            const sent = await fetch(url, {method: 'POST', headers, body: JSON.stringify(statement)});
+            const read = await fetch(url + '?limit=1', {headers});
+            return {sent: sent.status, read: read.status, version: read.headers.get('X-Experience-API-Version'),
+                    count: (await read.json()).statements.length};
+        }""",
+        [f"{lms_server.base_url}/xapi/statements", auth],
+    )
+    assert answer == {"sent": 200, "read": 200, "version": "2.0.0", "count": 1}
