@@ -72,4 +72,23 @@
   window.lmsLogout = async function () {
     try { await postJson("/auth/logout", {}); } finally { location.assign("/login"); }
   };
+
+  // "Sign in as": the route swaps the sign-in cookie (the admin's own is kept aside); a refusal
+  // is shown in the page's [data-lms-impersonate-message] box.
+  window.lmsSignInAs = async function (userId) {
+    const box = document.querySelector("[data-lms-impersonate-message]");
+    try {
+      const result = await postJson("/auth/impersonate/" + encodeURIComponent(userId), {});
+      const target = result.ok && safeNext(result.data.redirect);
+      if (target) { location.assign(target); return; }
+      if (box) { box.textContent = result.data.detail || "Something went wrong. Please try again."; box.style.display = "block"; }
+    } catch (e) {
+      if (box) { box.textContent = "The server could not be reached. Check your connection and try again."; box.style.display = "block"; }
+    }
+  };
+
+  window.lmsStopImpersonation = async function () {
+    let target = null;
+    try { target = safeNext((await postJson("/auth/impersonate/stop", {})).data.redirect); } finally { location.assign(target || "/"); }
+  };
 })();

@@ -51,6 +51,8 @@ SMTP_SENDER = _env("LMS_SMTP_SENDER", "LMS <no-reply@localhost>")
 SESSION_IDLE_MINUTES = _env_int("LMS_SESSION_IDLE_MINUTES", 8 * 60)
 SESSION_ABSOLUTE_MINUTES = _env_int("LMS_SESSION_ABSOLUTE_MINUTES", 14 * 24 * 60)
 COOKIE_NAME = "lms_session"
+# While an admin is signed in as someone, the admin's own sign-in token waits in this cookie.
+ADMIN_COOKIE_NAME = "lms_session_admin"
 COOKIE_SECURE = PUBLIC_URL.startswith("https://")
 
 # Throttling of failed sign-ins (per account and per client address).

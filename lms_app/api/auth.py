@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from lms_app import db, settings
 from lms_app.api.common import client_ip, error_response, safe_next
+from lms_app.models import utcnow
 from lms_app.services import auth, two_factor
 from lms_app.services.errors import DomainError, Invalid
 from lms_app.services.permissions import landing_page
@@ -62,10 +63,12 @@ async def _body(request: Request, model: type[Body]) -> Body:
         raise Invalid(f"These fields must be text: {', '.join(fields)}.") from None
 
 
-def _with_cookie(payload: dict[str, Any], token: str) -> JSONResponse:
+def _with_cookie(payload: dict[str, Any], login: auth.LoginResult) -> JSONResponse:
     response = JSONResponse(payload)
+    # The cookie lasts as long as the login session may (the lifetime set in Settings).
+    max_age = max(0, round((login.expires_at - utcnow()).total_seconds()))
     response.set_cookie(
-        settings.COOKIE_NAME, token, max_age=settings.SESSION_ABSOLUTE_MINUTES * 60,
+        settings.COOKIE_NAME, login.token, max_age=max_age,
         httponly=True, samesite="lax", secure=settings.COOKIE_SECURE, path="/",
     )
     return response
@@ -101,15 +104,19 @@ async def login(request: Request) -> JSONResponse:
     if step.ticket is not None:
         # Two-factor sign-in: no session yet; the page asks for the code (POST /auth/2fa/verify).
         return JSONResponse({"two_factor": True, "ticket": step.ticket})
-    return _with_cookie({"redirect": safe_next(body.next) or landing_page(step.login.actor)}, step.login.token)
+    landing = two_factor.SETUP_PAGE if step.needs_setup else (safe_next(body.next) or landing_page(step.login.actor))
+    return _with_cookie({"redirect": landing}, step.login)
 
 
 @router.post("/logout")
 async def logout(request: Request) -> JSONResponse:
     with db.session_scope() as session:
         auth.logout(session, request.cookies.get(settings.COOKIE_NAME), client_ip(request))
+        # Signing out while signed in as someone signs the waiting admin out too.
+        auth.logout(session, request.cookies.get(settings.ADMIN_COOKIE_NAME), client_ip(request))
     response = JSONResponse({"redirect": "/login"})
-    response.delete_cookie(settings.COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=settings.COOKIE_SECURE)
+    for name in (settings.COOKIE_NAME, settings.ADMIN_COOKIE_NAME):
+        response.delete_cookie(name, path="/", httponly=True, samesite="lax", secure=settings.COOKIE_SECURE)
     return response
 
 
@@ -137,7 +144,7 @@ async def accept_invitation(request: Request) -> JSONResponse:
             result = auth.accept_invitation(session, body.token, body.password, ip=client_ip(request), user_agent=request.headers.get("user-agent", ""))
     except DomainError as exc:
         return error_response(exc)
-    return _with_cookie({"redirect": landing_page(result.actor)}, result.token)
+    return _with_cookie({"redirect": landing_page(result.actor)}, result)
 
 
 @router.post("/reset/request")

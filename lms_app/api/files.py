@@ -109,3 +109,21 @@ async def quiz_answer_file(attempt_id: str, position: str, request: Request) -> 
     number = int(position) if position.isdigit() and len(position) < 4 else -1
     found = _find(request, attempt_id, "file", lambda session, actor, aid: quizzes.answer_file(session, actor, aid, number))
     return found if isinstance(found, Response) else _handed_in(found)
+
+
+@router.get("/org/logo")
+async def org_logo(request: Request) -> Response:
+    """The organization's logo, for anyone signed in (the app's header shows it)."""
+    from lms_app.services import org_settings
+
+    try:
+        with db.session_scope() as session:
+            path, mime = org_settings.logo_file(session, request_actor(session, request))
+    except DomainError as exc:
+        response = error_response(exc)
+        response.headers.update(_HEADERS)
+        return response
+    # An SVG opened on its own runs nothing on the app's origin; the address names the stored
+    # file (a new logo gets a new address), so it may be cached.
+    headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=86400", "Content-Security-Policy": "sandbox"}
+    return FileResponse(path, media_type=mime, headers=headers)

@@ -73,7 +73,7 @@ async def verify(request: Request) -> JSONResponse:
     payload: dict[str, Any] = {"redirect": safe_next(body.next) or landing_page(step.login.actor)}
     if step.used_recovery_code:
         payload["recovery_code_used"] = True
-    response = _with_cookie(payload, step.login.token)
+    response = _with_cookie(payload, step.login)
     if step.device_token:
         _remember_cookie(response, step.device_token)
     return response

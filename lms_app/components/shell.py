@@ -41,6 +41,7 @@ NAVIGATION_SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
         ("Compliance", "badge-check", "/admin/compliance", "compliance.manage"),
         ("Certificates", "stamp", "/admin/certificates", "certificates.manage"),
         ("LRS clients", "radio-tower", "/admin/lrs", "lrs.manage"),
+        ("Settings", "settings", "/admin/settings", "settings.manage"),
         ("Audit trail", "scroll-text", "/admin/audit", "audit.view"),
     ]),
 ]
@@ -84,12 +85,19 @@ def _nav() -> rx.Component:
     return rx.vstack(*[_nav_section(heading, entries) for heading, entries in NAVIGATION_SECTIONS], spacing="2", width="100%")
 
 
-def _brand() -> rx.Component:
+def _brand(one_line: bool = False) -> rx.Component:
+    # In the phone's top bar a long name is cut with an ellipsis rather than wrapping out of it.
+    name_props = {"white_space": "nowrap", "overflow": "hidden", "text_overflow": "ellipsis", "min_width": "0"} if one_line else {}
     return rx.hstack(
-        rx.center(rx.icon("graduation-cap", size=20), width="34px", height="34px", border_radius="9px", background=rx.color("accent", 9), color="white"),
-        rx.text(AuthState.org_name, weight="bold", size="3", trim="both"),
+        rx.cond(
+            AuthState.org_logo != "",
+            rx.image(src=AuthState.org_logo, alt="", height="34px", max_width="96px", object_fit="contain"),
+            rx.center(rx.icon("graduation-cap", size=20), width="34px", height="34px", border_radius="9px", background=rx.color("accent", 9), color="white"),
+        ),
+        rx.text(AuthState.org_name, weight="bold", size="3", trim="both", **name_props),
         spacing="2",
         align="center",
+        min_width="0",
     )
 
 
@@ -109,7 +117,13 @@ def _user_menu() -> rx.Component:
             rx.box(rx.text(AuthState.user_email, size="1", color_scheme="gray"), padding_x="8px", padding_y="4px"),
             rx.menu.item(rx.icon("user", size=14), "Profile and sessions", on_click=rx.redirect("/profile")),
             rx.menu.separator(),
-            rx.menu.item(rx.icon("log-out", size=14), "Sign out", color_scheme="red", on_click=rx.call_script("lmsLogout()"), id="sign-out"),
+            # Signed in as someone: leaving means going back to one's own account (which signing
+            # out would leave open in this browser).
+            rx.cond(
+                AuthState.impersonating,
+                rx.menu.item(rx.icon("undo-2", size=14), "Return to my account", on_click=rx.call_script("lmsStopImpersonation()")),
+                rx.menu.item(rx.icon("log-out", size=14), "Sign out", color_scheme="red", on_click=rx.call_script("lmsLogout()"), id="sign-out"),
+            ),
         ),
     )
 
@@ -161,7 +175,7 @@ def _bell() -> rx.Component:
 
 def _top_bar(title: str) -> rx.Component:
     return rx.hstack(
-        rx.hstack(_mobile_nav(), rx.box(_brand(), display=["flex", "flex", "none"]), spacing="2", align="center"),
+        rx.hstack(_mobile_nav(), rx.box(_brand(one_line=True), display=["flex", "flex", "none"], min_width="0"), spacing="2", align="center", min_width="0"),
         rx.spacer(),
         rx.color_mode.button(variant="ghost", aria_label="Switch light or dark mode"),
         rx.cond(AuthState.signed_in, _bell(), rx.fragment()),
@@ -175,6 +189,41 @@ def _top_bar(title: str) -> rx.Component:
         top="0",
         z_index="10",
         width="100%",
+    )
+
+
+def _impersonation_banner() -> rx.Component:
+    """While an admin is signed in as someone: at the top of every page, with the one click back."""
+    return rx.cond(
+        AuthState.impersonating,
+        rx.flex(
+            rx.hstack(
+                rx.icon("venetian-mask", size=20, flex_shrink="0"),
+                rx.text(
+                    rx.text.strong("You are signed in as ", AuthState.user_name, ". "),
+                    "Everything you do is recorded under your name too.",
+                    size="2",
+                ),
+                spacing="2",
+                align="center",
+            ),
+            rx.button(
+                rx.icon("undo-2", size=16), "Return to my account",
+                on_click=rx.call_script("lmsStopImpersonation()"),
+                color_scheme="amber", variant="surface", size="2", flex_shrink="0", id="return-to-my-account",
+            ),
+            justify="between",
+            align="center",
+            gap="12px",
+            wrap="wrap",
+            padding_x=["16px", "24px"],
+            padding_y="10px",
+            background=rx.color("amber", 9),
+            color="black",
+            width="100%",
+            role="status",
+            id="impersonation-banner",
+        ),
     )
 
 
@@ -231,6 +280,7 @@ def shell(spec: PageSpec):
         return rx.hstack(
             _sidebar(),
             rx.vstack(
+                _impersonation_banner(),
                 _top_bar(spec.title),
                 rx.box(
                     rx.match(AuthState.page_status, ("ok", spec.render()), ("denied", _denied()), _loading()),

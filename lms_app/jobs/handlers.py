@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import ssl
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -14,22 +13,22 @@ from sqlmodel import Session
 from lms_app import settings
 from lms_app.jobs import JobContext, PermanentJobError, handler
 from lms_app.models import OutgoingEmail, utcnow
-from lms_app.services import enrollment, groups, jobs, quizzes, reminders, requirements
+from lms_app.services import auth, backups, enrollment, groups, jobs, org_settings, quizzes, reminders, requirements
 
 log = logging.getLogger("lms_app.jobs")
 
 SMTP_TIMEOUT_SECONDS = 30
 
 
-def build_message(email: OutgoingEmail) -> EmailMessage:
+def build_message(email: OutgoingEmail, sender: str = settings.SMTP_SENDER) -> EmailMessage:
     """The MIME message of an outbox row: plain text, plus an HTML alternative when there is one."""
     message = EmailMessage()
-    message["From"] = settings.SMTP_SENDER
+    message["From"] = sender
     message["To"] = email.to_address
     message["Subject"] = email.subject
     message["Date"] = format_datetime(email.created_at)
     # Stable per outbox row, so a receiver can recognise a re-sent copy of the same email.
-    domain = parseaddr(settings.SMTP_SENDER)[1].rpartition("@")[2] or "localhost"
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = f"<lms-{email.id}-{int(email.created_at.timestamp())}@{domain}>"
     if email.list_unsubscribe:
         # RFC 8058: mail programs offer a one-click unsubscribe that POSTs to the link.
@@ -41,27 +40,17 @@ def build_message(email: OutgoingEmail) -> EmailMessage:
     return message
 
 
-def _connect() -> smtplib.SMTP:
-    # Settings are read here, at send time, so a changed configuration applies without a restart of the module.
-    host, port, mode = settings.SMTP_HOST, settings.SMTP_PORT, (settings.SMTP_TLS or "off").lower()
-    if mode == "ssl":
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_SECONDS, context=ssl.create_default_context())
-    else:
-        smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
-        if mode == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
-        elif mode != "off":
-            smtp.close()
-            raise PermanentJobError(f"LMS_SMTP_TLS is {settings.SMTP_TLS!r}; use off, starttls or ssl.")
-    if settings.SMTP_USER:
-        smtp.login(settings.SMTP_USER, settings.SMTP_PASSWORD)
-    return smtp
+def _connect(conf: org_settings.OrgSettings, password: str) -> smtplib.SMTP:
+    if conf.smtp_tls not in org_settings.SMTP_TLS_MODES:
+        raise PermanentJobError(f"LMS_SMTP_TLS is {conf.smtp_tls!r}; use off, starttls or ssl.")
+    return org_settings.connect(conf, password, SMTP_TIMEOUT_SECONDS)
 
 
-def deliver(message: EmailMessage) -> None:
-    """Hand one message to the SMTP server; raises on any failure."""
-    sender = parseaddr(settings.SMTP_SENDER)[1] or settings.SMTP_SENDER
-    smtp = _connect()
+def deliver(message: EmailMessage, conf: org_settings.OrgSettings, password: str) -> None:
+    """Hand one message to the SMTP server of `conf` (the organization's settings, read at send
+    time so a change in Settings applies to the next email); raises on any failure."""
+    sender = parseaddr(conf.smtp_sender)[1] or conf.smtp_sender
+    smtp = _connect(conf, password)
     try:
         smtp.send_message(message, from_addr=sender)
     except smtplib.SMTPRecipientsRefused as exc:
@@ -95,7 +84,9 @@ def send_email(session: Session, job: JobContext) -> None:
         raise PermanentJobError(f"Outgoing email {job.payload.get('email_id')!r} no longer exists.")
     if email.status == "sent":
         return
-    deliver(build_message(email))
+    org_id = email.org_id or auth.default_org(session).id
+    conf = org_settings.current(session, org_id)
+    deliver(build_message(email, conf.smtp_sender), conf, org_settings.smtp_password(session, org_id))
     email.status = "sent"
     email.sent_at = utcnow()
     email.error = ""
@@ -133,13 +124,23 @@ def close_overdue_attempts(session: Session, job: JobContext) -> None:
 
 # Jobs that run on a clock: kind -> every how many seconds. Each period gets one job, whatever
 # the number of workers (the dedupe key names the period).
-RECURRING: dict[str, int] = {"enrollment.sweep": 300, "quiz.close_overdue": 60, groups.REQUIREMENTS_SYNC: 300, reminders.JOB_KIND: 900}
+RECURRING: dict[str, int] = {"enrollment.sweep": 300, "quiz.close_overdue": 60, groups.REQUIREMENTS_SYNC: 300, reminders.JOB_KIND: 900,
+                             backups.SCHEDULE_JOB: backups.SCHEDULE_CHECK_SECONDS}
 
 
 def schedule_recurring(session: Session, now: datetime) -> None:
     for kind, every in RECURRING.items():
         slot = int(now.timestamp()) // every * every
         jobs.enqueue(session, kind, run_at=datetime.fromtimestamp(slot, timezone.utc), dedupe_key=f"{kind}@{slot}")
+
+
+# --- backups ----------------------------------------------------------------------------------
+
+@handler(backups.SCHEDULE_JOB)
+def scheduled_backup(session: Session, job: JobContext) -> None:
+    """Every quarter hour: a backup when the interval set in Settings has passed. A failure is
+    retried and reported like any job's, and the overview shows the last good backup growing old."""
+    backups.run_scheduled(session)
 
 
 # --- reminders and notifications --------------------------------------------------------------

@@ -69,12 +69,18 @@ def _what(r: dict) -> rx.Component:
     )
 
 
+def _impersonator(r: dict) -> rx.Component:
+    """The admin who was signed in as the person who acted ("Sign in as"), when one was."""
+    return rx.cond(r["impersonator"] != "", rx.badge(rx.icon("venetian-mask", size=12), "Impersonated by ", r["impersonator"],
+                                                      color_scheme="amber", variant="soft", size="1", white_space="normal"))
+
+
 def _table_row(r: dict) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(r["when"], size="2", white_space="nowrap")),
         rx.table.cell(rx.cond(
             r["who_email"] != "",
-            rx.vstack(rx.text(r["who"], size="2"), rx.text(r["who_email"], size="1", color_scheme="gray"), spacing="0"),
+            rx.vstack(rx.text(r["who"], size="2"), rx.text(r["who_email"], size="1", color_scheme="gray"), _impersonator(r), spacing="0"),
             rx.text(r["who"], size="2", color_scheme="gray"),
         )),
         rx.table.cell(_what(r)),
@@ -116,6 +122,7 @@ def _card_row(r: dict) -> rx.Component:
                 rx.text(r["sentence"], size="2", weight="medium"),
                 rx.hstack(
                     rx.badge(r["category"], variant="soft", color_scheme="gray", size="1"),
+                    _impersonator(r),
                     rx.text(r["when"], size="1", color_scheme="gray"),
                     spacing="2",
                     align="center",
@@ -215,6 +222,7 @@ def _details() -> rx.Component:
             rx.dialog.description(rx.text("Event #", d["seq"], " · ", d["when"]), size="2", color_scheme="gray", margin_bottom="16px"),
             rx.data_list.root(
                 _detail_line("Who", rx.cond(d["who_email"] != "", rx.text(d["who"], " · ", d["who_email"]), rx.text(d["who"]))),
+                rx.cond(d["impersonator"] != "", _detail_line("Impersonated by", rx.text(d["impersonator"], " · ", d["impersonator_email"]))),
                 _detail_line("Category", rx.badge(d["category"], variant="soft", color_scheme="gray")),
                 _detail_line("Target", d["target"]),
                 _detail_line("IP address", d["ip"]),

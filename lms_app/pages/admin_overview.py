@@ -66,7 +66,20 @@ def _key_figures() -> rx.Component:
             columns=rx.breakpoints(initial="2", lg="4"), spacing="3", width="100%",
         ),
         rx.cond(f["required_assigned"] > 0, _required_training()),
+        _backups(),
         spacing="3", width="100%",
+    )
+
+
+def _backups() -> rx.Component:
+    b = S.backup
+    return rx.callout.root(
+        rx.callout.icon(rx.match(b["tone"], ("ok", rx.icon("database-backup")), ("overdue", rx.icon("triangle-alert")), rx.icon("archive-x"))),
+        rx.callout.text(rx.text.strong(b["title"]), " · ", b["detail"]),
+        color_scheme=rx.match(b["tone"], ("ok", "green"), ("overdue", "amber"), "gray"),
+        variant="surface",
+        width="100%",
+        id="backup-status",
     )
 
 

@@ -450,6 +450,14 @@ def _groups_card() -> rx.Component:
     )
 
 
+def _sign_in_as_button() -> rx.Component:
+    """See the app as this person sees it; when that is not allowed, the button says why."""
+    s = AdminUserState
+    button = rx.button(rx.icon("log-in", size=16), "Sign in as", variant="soft", color_scheme="amber",
+                       disabled=s.sign_in_as_refusal != "", on_click=rx.call_script("lmsSignInAs(" + s.user_id + ")"), id="sign-in-as")
+    return rx.cond(s.is_self, rx.fragment(), rx.cond(s.sign_in_as_refusal != "", rx.tooltip(rx.box(button), content=s.sign_in_as_refusal), button))
+
+
 @page("/admin/users/[user_id]", "Person", permission="users.view", on_load=AdminUserState.load)
 def admin_user() -> rx.Component:
     s = AdminUserState
@@ -467,12 +475,16 @@ def admin_user() -> rx.Component:
                                   spacing="3", align="center", wrap="wrap"),
                         rx.text(s.email, color_scheme="gray", size="2"),
                         rx.text("Joined ", s.created, " · last sign-in: ", s.last_login, size="1", color_scheme="gray"),
+                        # Where a tooltip cannot show (phones), why "Sign in as" is off.
+                        rx.cond(manage & ~s.is_self & (s.sign_in_as_refusal != ""),
+                                rx.text(s.sign_in_as_refusal, size="1", color_scheme="gray", display=["block", "block", "none"])),
                         spacing="1",
                     ),
                     spacing="4",
                     align="center",
                 ),
                 rx.hstack(
+                    rx.cond(manage, _sign_in_as_button()),
                     rx.cond(manage & s.invitation_open, rx.button(rx.icon("send", size=16), "Resend invitation", variant="soft", on_click=s.resend_invitation, id="resend-invitation")),
                     rx.cond(manage & ~s.is_self & (s.status != "pending") & ~s.anonymized, _confirm_status_change()),
                     # --- privacy ---
@@ -489,6 +501,9 @@ def admin_user() -> rx.Component:
                 width="100%",
                 margin_bottom="8px",
             ),
+            # Filled by lmsSignInAs when the server refuses (the rules changed since the page loaded).
+            rx.text("", size="2", color_scheme="red", role="alert", display="none", id="sign-in-as-message",
+                    custom_attrs={"data-lms-impersonate-message": ""}),
             rx.grid(
                 _details_card(),
                 rx.vstack(_roles_card(), _groups_card(), spacing="4", width="100%"),

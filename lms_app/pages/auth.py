@@ -9,7 +9,7 @@ import reflex as rx
 
 from lms_app.page_registry import PUBLIC, page
 from lms_app.state.auth import AuthState
-from lms_app.state.signin import PASSWORD_RULES, SignInPagesState
+from lms_app.state.signin import SignInPagesState
 
 
 def _card(title: str, subtitle, *children) -> rx.Component:
@@ -42,11 +42,11 @@ def _message() -> rx.Component:
     return rx.box(data_lms_message="", role="alert", class_name="lms-form-message", style={"display": "none"})
 
 
-def _input(name: str, label: str, type_: str = "text", autocomplete: str = "", hint: str = "", **props) -> rx.Component:
+def _input(name: str, label: str, type_: str = "text", autocomplete: str = "", hint: str | rx.Var = "", **props) -> rx.Component:
     return rx.vstack(
         rx.text(label, as_="label", html_for=name, size="2", weight="medium"),
         rx.input(id=name, name=name, type=type_, auto_complete=autocomplete, required=True, size="3", width="100%", **props),
-        rx.text(hint, size="1", color_scheme="gray") if hint else rx.fragment(),
+        rx.text(hint, size="1", color_scheme="gray") if isinstance(hint, rx.Var) or hint else rx.fragment(),
         spacing="1",
         width="100%",
     )
@@ -108,7 +108,7 @@ def register_page() -> rx.Component:
                 "/auth/register",
                 _input("name", "Full name", "text", "name"),
                 _input("email", "Work email", "email", "email"),
-                _input("password", "Password", "password", "new-password", hint=PASSWORD_RULES),
+                _input("password", "Password", "password", "new-password", hint=AuthState.password_rules),
                 _input("password2", "Password again", "password", "new-password"),
                 _message(),
                 _submit("Create account", "register"),
@@ -135,7 +135,7 @@ def reset_page() -> rx.Component:
         "Choose the password you will sign in with from now on.",
         _form(
             "/auth/reset/confirm",
-            _input("password", "New password", "password", "new-password", hint=PASSWORD_RULES),
+            _input("password", "New password", "password", "new-password", hint=AuthState.password_rules),
             _input("password2", "New password again", "password", "new-password"),
             _message(),
             _submit("Save the new password", "save-password"),
@@ -154,12 +154,27 @@ def invitation_page() -> rx.Component:
             _form(
                 "/auth/invite/accept",
                 rx.text(rx.text.strong(SignInPagesState.invitee_email), size="2"),
-                _input("password", "Choose a password", "password", "new-password", hint=PASSWORD_RULES),
+                _input("password", "Choose a password", "password", "new-password", hint=AuthState.password_rules),
                 _input("password2", "Password again", "password", "new-password"),
                 _message(),
                 _submit("Set password and sign in", "accept-invitation"),
                 token_from_path=True,
             ),
             rx.link(rx.button("Go to sign in", variant="soft", width="100%"), href="/login", width="100%"),
+        ),
+    )
+
+
+@page("/confirm-email/[token]", "Confirm your new email", permission=PUBLIC, on_load=SignInPagesState.load_email_change, bare=True)
+def confirm_email_page() -> rx.Component:
+    return _card(
+        "Confirm your new email",
+        SignInPagesState.email_change_note,
+        rx.match(
+            SignInPagesState.email_change,
+            ("pending", rx.button("Use the new address", size="3", width="100%", id="confirm-email", on_click=SignInPagesState.confirm_email_change)),
+            ("done", rx.link(rx.button("Go to sign in", size="3", width="100%"), href="/login", width="100%")),
+            ("invalid", rx.link(rx.button("Go to your profile", variant="soft", size="3", width="100%"), href="/profile", width="100%")),
+            rx.fragment(),
         ),
     )

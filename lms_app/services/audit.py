@@ -16,6 +16,7 @@ from lms_app.models import AuditChainHead, AuditEvent, utcnow
 from lms_app.services.permissions import Actor
 
 GENESIS_HASH = "0" * 64
+_LABEL_LIMIT = 400  # the column's size: long names and emails of two people may not fit
 
 
 def _event_hash(event: AuditEvent) -> str:
@@ -34,6 +35,9 @@ def _event_hash(event: AuditEvent) -> str:
         "ip": event.ip,
         "prev_hash": event.prev_hash,
     }
+    # Only when set, so the events written before "Sign in as" existed keep their hashes.
+    if event.impersonator_id is not None:
+        body["impersonator_id"] = event.impersonator_id
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -73,7 +77,8 @@ def record(
         seq=head.last_seq + 1,
         at=utcnow(),
         actor_id=actor.user_id if actor else None,
-        actor_label=actor_label if actor_label is not None else (actor.label if actor else ""),
+        actor_label=(actor_label if actor_label is not None else (actor.label if actor else ""))[:_LABEL_LIMIT],
+        impersonator_id=actor.impersonator_id if actor else None,
         action=action,
         target_type=target_type,
         target_id=str(target_id) if target_id is not None else "",

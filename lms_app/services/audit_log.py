@@ -25,7 +25,7 @@ from lms_app.services.permissions import Actor, require
 # key -> (label, SQL LIKE patterns on the action). A pattern without a wildcard is exact.
 CATEGORIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "all": ("All events", ()),
-    "signin": ("Sign-in", ("login", "login.%", "logout", "session.%", "password.%", "invitation.%")),
+    "signin": ("Sign-in", ("login", "login.%", "logout", "session.%", "password.%", "invitation.%", "impersonation.%")),
     "users": ("Users", ("user.%", "users.imported")),
     "roles": ("Roles", ("role.%",)),
     "groups": ("Groups", ("group.%", "department.%")),
@@ -257,6 +257,8 @@ SENTENCES: dict[str, Callable[[_Ctx], str]] = {
     "login.failed": lambda c: f"Failed sign-in for {c.target}{_failed_reason(c)}",
     "login.locked": lambda c: f"Sign-in refused for {c.target}: locked after too many failed attempts",
     "logout": lambda c: f"{c.who} signed out",
+    "impersonation.start": lambda c: f"{c.who} signed in as {c.val('user', c.target)}",
+    "impersonation.stop": lambda c: f"{c.who} stopped being signed in as {c.val('user', c.target)}",
     "session.revoked": lambda c: f"{c.who} signed out one of their other sessions" if c.own else f"{c.who} signed out a session of {c.target}",
     "password.changed": lambda c: f"{c.who} changed their password" if c.own or not c.event.target_label else f"{c.who} changed the password of {c.target}",
     "password.reset_requested": lambda c: f"Password reset requested for {c.target}",
@@ -435,14 +437,25 @@ def _target_noun(target_type: str) -> str:
     return {"user": "an account", "role": "a role", "group": "a group", "department": "a department"}.get(target_type, "a record")
 
 
+# How Actor.label names the admin who was signed in as the actor ("Sign in as").
+_IMPERSONATED = " (impersonated by "
+
+
+def split_impersonation(label: str) -> tuple[str, str]:
+    """'Leo <leo@…> (impersonated by Ada <admin@…>)' -> ('Leo <leo@…>', 'Ada <admin@…>')."""
+    label = label or ""
+    own, sep, admin = label.partition(_IMPERSONATED)
+    return (own, admin[:-1] if admin.endswith(")") else admin) if sep else (label, "")
+
+
 def actor_name(label: str) -> str:
     """'Ada Admin <admin@example.com>' -> 'Ada Admin'."""
-    label = label or ""
+    label = split_impersonation(label)[0]
     return label.split(" <", 1)[0].strip() if label.endswith(">") and " <" in label else label.strip()
 
 
 def actor_email(label: str) -> str:
-    label = label or ""
+    label = split_impersonation(label)[0]
     return label.rsplit("<", 1)[1].rstrip(">").strip() if label.endswith(">") and "<" in label else ""
 
 
@@ -510,6 +523,8 @@ class AuditRow:
     target: str
     ip: str
     changes: list[Change] = field(default_factory=list)
+    # The admin who was signed in as the actor ("Name <email>"), if one was.
+    impersonator: str = ""
 
 
 @dataclass
@@ -614,6 +629,7 @@ def _row(event: AuditEvent, tz: str, labels: dict[str, str]) -> AuditRow:
         target=target or "—",
         ip=event.ip or "—",
         changes=changes(event),
+        impersonator=split_impersonation(event.actor_label)[1] if event.impersonator_id is not None else "",
     )
 
 
@@ -664,7 +680,7 @@ def get_event(session: Session, actor: Actor, seq: int) -> AuditRow:
 
 # --- export and verification ---------------------------------------------------------------
 
-CSV_COLUMNS = ["Event", "When", "When (UTC)", "Who", "Who (email)", "Action", "What happened", "Target", "IP address", "Changes"]
+CSV_COLUMNS = ["Event", "When", "When (UTC)", "Who", "Who (email)", "Action", "What happened", "Target", "IP address", "Changes", "Impersonated by"]
 
 
 def export_events(
@@ -696,7 +712,7 @@ def export_events(
                     row.seq, row.when, event.at.astimezone(timezone.utc).isoformat(timespec="seconds"),
                     "" if row.who == "—" else row.who, row.who_email, row.action, row.sentence,
                     "" if row.target == "—" else row.target, "" if row.ip == "—" else row.ip,
-                    "; ".join(f"{c.field}: {c.before} → {c.after}" for c in row.changes),
+                    "; ".join(f"{c.field}: {c.before} → {c.after}" for c in row.changes), row.impersonator,
                 ]
 
     text, count = csv_text(CSV_COLUMNS, rows())

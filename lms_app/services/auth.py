@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
@@ -22,11 +22,11 @@ from lms_app.models import (
     UserRole,
     utcnow,
 )
-from lms_app.services import activity, audit, groups
+from lms_app.services import activity, audit, groups, org_settings
 from lms_app.services.email import queue_email
 from lms_app.services.errors import Invalid, NotFound, PermissionDenied, Throttled
 from lms_app.services.passwords import check_policy, hash_password, needs_rehash, verify_password
-from lms_app.services.permissions import Actor, actor_for, require
+from lms_app.services.permissions import Actor, actor_for, require, require_own_session, roles_and_permissions
 
 # last_seen_at is written at most this often, so every click is not a database write.
 _TOUCH_EVERY = timedelta(minutes=1)
@@ -130,6 +130,17 @@ def login(session: Session, email: str, password: str, *, ip: str = "", user_age
 
     The caller commits even on failure (the failed attempt and its audit row must stay).
     """
+    user = check_password(session, email, password, ip=ip)
+    token = open_session(session, user, ip=ip, user_agent=user_agent)
+    actor = actor_for(session, user, ip)
+    audit.record(session, actor, "login", target_type="user", target_id=user.id, target_label=user.email)
+    return LoginResult(token, actor, session_expiry(session, user))
+
+
+def check_password(session: Session, email: str, password: str, *, ip: str = "") -> User:
+    """The password step of signing in, without opening a login session: the throttle, the
+    password, the account's state, the attempt row and, on failure, its audit row. Gives the user;
+    raises Throttled or Invalid (the caller commits even then)."""
     email = normalize_email(email)[:_MAX_EMAIL]  # longer matches no one; the attempt row still fits
     org = default_org(session)
     state = throttle_state(session, email, ip)
@@ -150,10 +161,12 @@ def login(session: Session, email: str, password: str, *, ip: str = "", user_age
         raise Invalid(WRONG_CREDENTIALS)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    token = open_session(session, user, ip=ip, user_agent=user_agent)
-    actor = actor_for(session, user, ip)
-    audit.record(session, actor, "login", target_type="user", target_id=user.id, target_label=user.email)
-    return LoginResult(token, actor, utcnow() + timedelta(minutes=settings.SESSION_ABSOLUTE_MINUTES))
+    return user
+
+
+def session_expiry(session: Session, user: User, opened_at: datetime | None = None) -> datetime:
+    """When a login session opened now for `user` ends at the latest (the lifetime set in Settings)."""
+    return (opened_at or utcnow()) + timedelta(minutes=_lifetimes(session, user.org_id)[1])
 
 
 def open_session(session: Session, user: User, *, ip: str = "", user_agent: str = "") -> str:
@@ -161,7 +174,7 @@ def open_session(session: Session, user: User, *, ip: str = "", user_agent: str 
     now = utcnow()
     session.add(LoginSession(
         token_hash=digest, user_id=user.id, created_at=now, last_seen_at=now,
-        expires_at=now + timedelta(minutes=settings.SESSION_ABSOLUTE_MINUTES),
+        expires_at=session_expiry(session, user, now),
         user_agent=user_agent[:500], ip=ip,
     ))
     user.last_login_at = now
@@ -179,15 +192,32 @@ def resolve(session: Session, token: str | None, ip: str = "") -> Actor | None:
     if login_session is None or login_session.revoked_at is not None:
         return None
     now = utcnow()
-    if login_session.expires_at <= now or login_session.last_seen_at + timedelta(minutes=settings.SESSION_IDLE_MINUTES) <= now:
+    if login_session.expires_at <= now:
         return None
     user = session.get(User, login_session.user_id)
     if user is None or not user.is_active:
         return None
-    if now - login_session.last_seen_at > _TOUCH_EVERY:
+    # The lifetimes in force now, not those of when the session opened: a shorter one applies at once.
+    idle, absolute = _lifetimes(session, user.org_id)
+    if login_session.last_seen_at + timedelta(minutes=idle) <= now or login_session.created_at + timedelta(minutes=absolute) <= now:
+        return None
+    actor = _session_actor(session, login_session, user, ip)
+    if actor is not None and now - login_session.last_seen_at > _TOUCH_EVERY:
         login_session.last_seen_at = now
         session.add(login_session)
-    return actor_for(session, user, ip)
+    return actor
+
+
+def _session_actor(session: Session, login_session: LoginSession, user: User, ip: str) -> Actor | None:
+    """The login session's user, with the admin who signed in as them, if one did ("Sign in as"
+    lasts only while that admin is active and may still manage users)."""
+    actor = actor_for(session, user, ip)
+    if login_session.impersonator_id is None:
+        return actor
+    admin = session.get(User, login_session.impersonator_id)
+    if admin is None or not admin.is_active or "users.manage" not in roles_and_permissions(session, admin.id)[1]:
+        return None
+    return replace(actor, impersonator_id=admin.id, impersonator_label=f"{admin.name} <{admin.email}>")
 
 
 def logout(session: Session, token: str | None, ip: str = "") -> None:
@@ -199,7 +229,7 @@ def logout(session: Session, token: str | None, ip: str = "") -> None:
     login_session.revoked_at = utcnow()
     session.add(login_session)
     user = session.get(User, login_session.user_id)
-    actor = actor_for(session, user, ip) if user else None
+    actor = (_session_actor(session, login_session, user, ip) or actor_for(session, user, ip)) if user else None
     audit.record(session, actor, "logout", target_type="user", target_id=login_session.user_id, target_label=user.email if user else "")
 
 
@@ -226,11 +256,13 @@ def list_sessions(session: Session, actor: Actor, user_id: int) -> list[LoginSes
         require(actor, "users.manage")
         _same_org(session, actor, user_id)
     now = utcnow()
-    idle_cut = now - timedelta(minutes=settings.SESSION_IDLE_MINUTES)
+    idle, absolute = _lifetimes(session, actor.org_id)
+    idle_cut = now - timedelta(minutes=idle)
+    opened_cut = now - timedelta(minutes=absolute)
     return list(session.exec(
         select(LoginSession).where(
             LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None),
-            LoginSession.expires_at > now, LoginSession.last_seen_at > idle_cut,
+            LoginSession.expires_at > now, LoginSession.last_seen_at > idle_cut, LoginSession.created_at > opened_cut,
         ).order_by(LoginSession.last_seen_at.desc())
     ).all())
 
@@ -262,12 +294,23 @@ def _same_org(session: Session, actor: Actor, user_id: int) -> User:
     return user
 
 
+def password_min_length(session: Session, org_id: int) -> int:
+    """The shortest password allowed now (Settings, else the environment)."""
+    return int(org_settings.stored(session, org_id, "password_min_length")["password_min_length"])
+
+
+def _lifetimes(session: Session, org_id: int) -> tuple[int, int]:
+    """(idle, absolute) lifetime of a login session in minutes, as set now."""
+    values = org_settings.stored(session, org_id, "session_idle_minutes", "session_absolute_minutes")
+    return int(values["session_idle_minutes"]), int(values["session_absolute_minutes"])
+
+
 def change_password(session: Session, actor: Actor, current: str, new: str) -> None:
-    require(actor, None)
+    require_own_session(actor)
     user = session.get(User, actor.user_id)
     if not verify_password(user.password_hash, current):
         raise Invalid("The current password is not right.")
-    check_policy(new, user.email, user.name)
+    check_policy(new, user.email, user.name, min_length=password_min_length(session, user.org_id))
     user.password_hash = hash_password(new)
     session.add(user)
     audit.record(session, actor, "password.changed", target_type="user", target_id=user.id, target_label=user.email)
@@ -322,14 +365,14 @@ def accept_invitation(session: Session, token: str, password: str, *, ip: str = 
     user = session.get(User, invitation.user_id)
     if not user.is_active:
         raise Invalid("This account has been deactivated. Contact your administrator.")
-    check_policy(password, user.email, user.name)
+    check_policy(password, user.email, user.name, min_length=password_min_length(session, user.org_id))
     user.password_hash = hash_password(password)
     _use_up(session, Invitation, user.id)  # an older invitation must not set the password again
     actor = actor_for(session, user, ip)
     audit.record(session, actor, "invitation.accepted", target_type="user", target_id=user.id, target_label=user.email)
     token_ = open_session(session, user, ip=ip, user_agent=user_agent)
     audit.record(session, actor, "login", target_type="user", target_id=user.id, target_label=user.email)
-    return LoginResult(token_, actor, utcnow() + timedelta(minutes=settings.SESSION_ABSOLUTE_MINUTES))
+    return LoginResult(token_, actor, session_expiry(session, user))
 
 
 def request_password_reset(session: Session, email: str, *, ip: str = "") -> None:
@@ -357,7 +400,7 @@ def reset_password(session: Session, token: str, password: str, *, ip: str = "")
     if reset is None:
         raise Invalid("This reset link has expired or was already used. Ask for a new one.")
     user = session.get(User, reset.user_id)
-    check_policy(password, user.email, user.name)
+    check_policy(password, user.email, user.name, min_length=password_min_length(session, user.org_id))
     user.password_hash = hash_password(password)
     _use_up(session, PasswordReset, user.id)  # every link sent before is spent too
     session.add(user)
@@ -392,7 +435,7 @@ def register(session: Session, email: str, name: str, password: str, *, ip: str 
         raise PermissionDenied(f"Self-registration is open to addresses at {', '.join(allowed) or 'no domain yet'} only.")
     if find_user(session, org.id, email) is not None:
         raise Invalid("An account with this email already exists. Sign in or reset your password.")
-    check_policy(password, email, name)
+    check_policy(password, email, name, min_length=password_min_length(session, org.id))
     user = User(org_id=org.id, email=email, name=name, password_hash=hash_password(password),
                 timezone=org.default_timezone, pending_approval=org.registration_mode == "approval")
     session.add(user)

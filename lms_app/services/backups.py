@@ -24,16 +24,19 @@ import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 from lms_app import db, settings
+from lms_app.services import audit, auth, org_settings
 from lms_app.services.errors import Invalid
+from lms_app.services.permissions import Actor, require
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -384,3 +387,58 @@ def last_backup(folder: Path) -> BackupInfo | None:
     """The newest archive in `folder`, or None when there is none."""
     backups = list_backups(folder)
     return backups[0] if backups else None
+
+
+# --- scheduled backups ------------------------------------------------------------------------
+
+SCHEDULE_JOB = "backup.scheduled"
+# How often the job runner asks whether a backup is due (the interval itself is a setting).
+SCHEDULE_CHECK_SECONDS = 900
+# A backup taken a little early is fine: the check runs every quarter hour, not on the minute.
+_EARLY_SLACK = timedelta(seconds=SCHEDULE_CHECK_SECONDS)
+
+
+@dataclass(frozen=True)
+class ScheduleStatus:
+    """What the admin overview shows about scheduled backups."""
+    every_hours: int
+    keep: int
+    last: BackupInfo | None
+    overdue: bool
+
+
+def _schedule(session: Session) -> org_settings.OrgSettings:
+    return org_settings.current(session, auth.default_org(session).id)
+
+
+def schedule_status(session: Session, actor: Actor, now: datetime | None = None) -> ScheduleStatus:
+    """The schedule and the last good archive in the backup folder; overdue when backups are on and
+    the newest is older than the interval (plus an hour for a slow run)."""
+    require(actor, "admin.view")
+    conf = _schedule(session)
+    now = now or datetime.now(timezone.utc)
+    last = last_backup(Path(conf.backup_folder))
+    every = conf.backup_every_hours
+    overdue = every > 0 and (last is None or now - last.created_at > timedelta(hours=every + 1))
+    return ScheduleStatus(every_hours=every, keep=conf.backup_keep, last=last, overdue=overdue)
+
+
+def run_scheduled(session: Session, now: datetime | None = None) -> BackupResult | None:
+    """The job runner's check: when backups are on and the last one is at least the interval old,
+    write a new archive into the backup folder, check it, keep the newest `backup_keep`, and record
+    it in the audit trail. Gives the archive written, or None when none was due."""
+    conf = _schedule(session)
+    if conf.backup_every_hours <= 0:
+        return None
+    now = now or datetime.now(timezone.utc)
+    folder = Path(conf.backup_folder)
+    last = last_backup(folder)
+    if last is not None and now - last.created_at < timedelta(hours=conf.backup_every_hours) - _EARLY_SLACK:
+        return None
+    result = create_backup(folder / f"lms-backup-{now:%Y%m%d-%H%M%S}.tar")
+    verify_backup(result.path)
+    removed = prune(folder, conf.backup_keep)
+    audit.record(session, None, "backup.created", target_type="backup", target_label=result.path.name,
+                 after={"size": result.size, "files": result.file_count, "removed": [p.name for p in removed]},
+                 org_id=auth.default_org(session).id, actor_label="Scheduled backup")
+    return result

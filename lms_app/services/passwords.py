@@ -24,15 +24,17 @@ def _common_passwords() -> frozenset[str]:
         return frozenset(line.strip().lower() for line in fh if line.strip())
 
 
-def policy_text() -> str:
+def policy_text(min_length: int) -> str:
     """The policy as the forms that ask for a new password state it."""
-    return f"At least {settings.PASSWORD_MIN_LENGTH} characters; not a common password and not your email address."
+    return f"At least {min_length} characters; not a common password and not your email address."
 
 
-def check_policy(password: str, email: str = "", name: str = "") -> None:
-    """Raise Invalid with the reason when the password does not meet the policy."""
-    if len(password) < settings.PASSWORD_MIN_LENGTH:
-        raise Invalid(f"The password must have at least {settings.PASSWORD_MIN_LENGTH} characters.")
+def check_policy(password: str, email: str = "", name: str = "", *, min_length: int | None = None) -> None:
+    """Raise Invalid with the reason when the password does not meet the policy. `min_length` is
+    the organization's (Settings); the environment's default without it."""
+    min_length = min_length or settings.PASSWORD_MIN_LENGTH
+    if len(password) < min_length:
+        raise Invalid(f"The password must have at least {min_length} characters.")
     if len(password) > 256:
         raise Invalid("The password must have at most 256 characters.")
     lowered = password.lower()

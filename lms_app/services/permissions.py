@@ -61,13 +61,17 @@ class Actor:
     roles: frozenset[str] = field(default_factory=frozenset)
     permissions: frozenset[str] = field(default_factory=frozenset)
     ip: str = ""
+    # Set when an admin signed in as this user ("Sign in as"): the admin, named on every event.
+    impersonator_id: int | None = None
+    impersonator_label: str = ""
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
 
     @property
     def label(self) -> str:
-        return f"{self.name} <{self.email}>"
+        own = f"{self.name} <{self.email}>"
+        return f"{own} (impersonated by {self.impersonator_label})" if self.impersonator_id is not None else own
 
 
 def roles_and_permissions(session: Session, user_id: int) -> tuple[frozenset[str], frozenset[str]]:
@@ -107,6 +111,16 @@ def require(actor: Actor | None, permission: str | None) -> Actor:
         raise NotSignedIn("Please sign in to continue.")
     if permission is not None and not actor.can(permission):
         raise PermissionDenied("You do not have permission to do that.")
+    return actor
+
+
+def require_own_session(actor: Actor | None) -> Actor:
+    """For what only the person themselves may do, never an admin signed in as them: starting
+    another "Sign in as", changing their password, email or two-factor sign-in, and downloading
+    their privacy archive."""
+    actor = require(actor, None)
+    if actor.impersonator_id is not None:
+        raise PermissionDenied("You are signed in as someone else: return to your own account to do that.")
     return actor
 
 

@@ -68,7 +68,7 @@ from lms_app.models.xapi import XapiDocument, XapiStatement
 from lms_app.services import audit, auth, certificates, storage, xapi_emit
 from lms_app.services.errors import Invalid, NotFound, PermissionDenied
 from lms_app.services.files import clean_file_name
-from lms_app.services.permissions import Actor, require
+from lms_app.services.permissions import Actor, require, require_own_session
 from lms_app.services.quizzes import QUIZ_FILES
 from lms_app.services.users import ANONYMIZED_DOMAIN, active_admin_ids, is_anonymized
 
@@ -113,7 +113,7 @@ def _person(session: Session, actor: Actor, user_id: int) -> User:
 
 
 def _readable_person(session: Session, actor: Actor, user_id: int) -> User:
-    require(actor, None)
+    require_own_session(actor)
     if int(user_id or 0) != actor.user_id and not actor.can("users.manage"):
         raise PermissionDenied("You can download your own data only.")
     return _person(session, actor, user_id)
@@ -446,7 +446,8 @@ def _readme(user: User, generated_at: datetime) -> bytes:
 
 def export_archive(session: Session, actor: Actor, user_id: int) -> bytes:
     """Everything held about one person as a ZIP (see the module docstring). Anyone signed in may
-    download their own; users.manage holders anyone's in their organization. Audited."""
+    download their own; users.manage holders anyone's in their organization; never an admin signed
+    in as someone (see permissions.require_own_session). Audited."""
     user = _readable_person(session, actor, user_id)
     generated_at = utcnow()
     enrollments = list(session.exec(select(Enrollment).where(Enrollment.user_id == user.id).order_by(Enrollment.enrolled_at)).all())

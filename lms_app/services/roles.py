@@ -144,6 +144,30 @@ def set_permission(session: Session, actor: Actor, role_id: int, permission: str
     return update_role(session, actor, role.id, permissions=sorted(wanted))
 
 
+def set_course_creation(session: Session, actor: Actor, role_id: int, granted: bool) -> Role:
+    """Grant or take back "courses.create" (Settings, "Who may create courses"). The one
+    permission of a built-in role an admin may change; admins always keep it."""
+    require(actor, "roles.manage")
+    role = _role(session, actor, role_id)
+    if not role.builtin:
+        return set_permission(session, actor, role.id, "courses.create", granted)
+    if role.name == "admin" and not granted:
+        raise Invalid("Admins can always create courses.")
+    current = [p for p in PERMISSIONS if p in set(session.exec(select(Permission.name).where(Permission.role_id == role.id)).all())]
+    if ("courses.create" in current) == granted:
+        return role
+    after = [p for p in PERMISSIONS if p in (set(current) | {"courses.create"} if granted else set(current) - {"courses.create"})]
+    if granted:
+        session.add(Permission(role_id=role.id, name="courses.create"))
+    else:
+        session.execute(delete(Permission).where(Permission.role_id == role.id, Permission.name == "courses.create"))
+    audit.record(session, actor, "role.updated", target_type="role", target_id=role.id, target_label=role.name,
+                 before={"name": role.name, "description": role.description, "permissions": current},
+                 after={"name": role.name, "description": role.description, "permissions": after})
+    session.flush()
+    return role
+
+
 def delete_role(session: Session, actor: Actor, role_id: int) -> None:
     """Delete a custom role nobody holds. A role still held is refused rather than silently
     taken from people: an admin removes it from them first, knowingly."""

@@ -14,19 +14,16 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pyotp
 import segno
 from sqlmodel import Session, select
 
-from lms_app import settings
 from lms_app.models import LoginAttempt, Organization, Role, User, UserRole, utcnow
 from lms_app.models.two_factor import TwoFactorEnrolment, TwoFactorRecoveryCode
-from lms_app.services import audit, auth, sealed
+from lms_app.services import audit, auth, org_settings, sealed
 from lms_app.services.errors import Conflict, Invalid, NotFound, Throttled
-from lms_app.services.passwords import hash_password, needs_rehash, verify_password
-from lms_app.services.permissions import Actor, actor_for
+from lms_app.services.permissions import Actor, actor_for, require_own_session
 
 RECOVERY_CODE_COUNT = 10
 TICKET_MINUTES = 5
@@ -35,6 +32,8 @@ REMEMBER_COOKIE_NAME = "lms_2fa_device"
 WRONG_CODE = "That code is not right. Enter the current code from your authenticator app, or a recovery code."
 _TICKET_EXPIRED = "The sign-in took too long. Enter your email and password again."
 _ADMIN_ROLE = "admin"
+# Where someone who must enrol is sent, from sign-in and from every other page.
+SETUP_PAGE = "/profile/two-factor"
 
 
 # Purposes keep the key derivation the secrets already stored were sealed with.
@@ -57,19 +56,25 @@ def is_enabled(session: Session, user_id: int) -> bool:
     return enrolment is not None and enrolment.enabled_at is not None
 
 
-def _has_role(session: Session, user_id: int, role_name: str) -> bool:
+def _has_role(session: Session, user_id: int, role_names: tuple[str, ...] | list[str]) -> bool:
+    if not role_names:
+        return False
     now = utcnow()
     row = session.exec(
         select(UserRole.id).join(Role, Role.id == UserRole.role_id)
-        .where(UserRole.user_id == user_id, Role.name == role_name)
+        .where(UserRole.user_id == user_id, Role.name.in_(role_names))
         .where((UserRole.expires_at.is_(None)) | (UserRole.expires_at > now))
     ).first()
     return row is not None
 
 
 def required_for(session: Session, user: User) -> bool:
-    """Whether `user` must sign in with a code: admins, once any admin of the organization has enrolled."""
-    if not _has_role(session, user.id, _ADMIN_ROLE):
+    """Whether `user` must sign in with a code: holders of the roles chosen in Settings, or, until
+    an admin chooses, admins once any admin of the organization has enrolled."""
+    chosen = org_settings.stored(session, user.org_id, "two_factor_roles")["two_factor_roles"]
+    if chosen is not None:
+        return _has_role(session, user.id, chosen)
+    if not _has_role(session, user.id, (_ADMIN_ROLE,)):
         return False
     enrolled_admin = session.exec(
         select(TwoFactorEnrolment.id)
@@ -81,10 +86,15 @@ def required_for(session: Session, user: User) -> bool:
     return enrolled_admin is not None
 
 
-def must_enrol(session: Session, actor: Actor) -> bool:
-    """Whether the signed-in actor must enrol before doing anything else (pages redirect to enrolment)."""
+def required_for_actor(session: Session, actor: Actor) -> bool:
     user = session.get(User, actor.user_id)
-    return user is not None and required_for(session, user) and not is_enabled(session, user.id)
+    return user is not None and required_for(session, user)
+
+
+def must_enrol(session: Session, actor: Actor) -> bool:
+    """Whether the signed-in actor must enrol before doing anything else (pages send them to enrolment).
+    Never an admin signed in as them: enrolment is the person's own."""
+    return actor.impersonator_id is None and required_for_actor(session, actor) and not is_enabled(session, actor.user_id)
 
 
 def recovery_codes_left(session: Session, user_id: int) -> int:
@@ -104,6 +114,7 @@ class EnrolmentStart:
 def start_enrolment(session: Session, actor: Actor) -> EnrolmentStart:
     """A new secret for the actor, with the otpauth URI and its QR code to scan. Replaces an
     unconfirmed one; refused while two-factor sign-in is on."""
+    require_own_session(actor)
     enrolment = _enrolment(session, actor.user_id)
     if enrolment is not None and enrolment.enabled_at is not None:
         raise Conflict("Two-factor sign-in is already on. Turn it off first to enrol a new authenticator.")
@@ -124,6 +135,7 @@ def start_enrolment(session: Session, actor: Actor) -> EnrolmentStart:
 def confirm_enrolment(session: Session, actor: Actor, code: str) -> list[str]:
     """Turn two-factor sign-in on with a code from the new secret; returns the recovery codes
     (shown once: only their hashes are kept)."""
+    require_own_session(actor)
     enrolment = _enrolment(session, actor.user_id)
     if enrolment is None:
         raise NotFound("Start the enrolment first: scan the QR code, then enter the code it shows.")
@@ -139,8 +151,12 @@ def confirm_enrolment(session: Session, actor: Actor, code: str) -> list[str]:
 
 
 def disable(session: Session, actor: Actor, code: str) -> None:
-    """Turn two-factor sign-in off; needs a current code or an unused recovery code."""
+    """Turn two-factor sign-in off; needs a current code or an unused recovery code. Refused
+    while the user's role requires it."""
+    require_own_session(actor)
     enrolment = _require_enabled(session, actor.user_id)
+    if required_for_actor(session, actor):
+        raise Conflict("Your role requires two-factor sign-in, so it cannot be turned off. An administrator can change that in Settings.")
     if not (_accept_totp(session, enrolment, code) or _accept_recovery_code(session, actor.user_id, code)):
         raise Invalid(WRONG_CODE)
     for row in session.exec(select(TwoFactorRecoveryCode).where(TwoFactorRecoveryCode.user_id == actor.user_id)).all():
@@ -151,6 +167,7 @@ def disable(session: Session, actor: Actor, code: str) -> None:
 
 def regenerate_recovery_codes(session: Session, actor: Actor, code: str) -> list[str]:
     """Ten new recovery codes in place of the old ones; needs a current code."""
+    require_own_session(actor)
     enrolment = _require_enabled(session, actor.user_id)
     if not _accept_totp(session, enrolment, code):
         raise Invalid("That code is not right. Enter the code your authenticator app shows now.")
@@ -252,33 +269,9 @@ def password_step(session: Session, email: str, password: str, *, ip: str = "", 
     if user is None or enrolment is None or enrolment.enabled_at is None or _remembered(user, enrolment, device_token):
         result = auth.login(session, email, password, ip=ip, user_agent=user_agent)
         return PasswordStep(login=result, needs_setup=must_enrol(session, result.actor))
-    _check_password(session, org.id, user, password, ip)
+    auth.check_password(session, email, password, ip=ip)
     ticket = sealed.sign(_purpose("sign-in ticket"), {"user": user.id, "enrolment": _enrolment_mark(enrolment), "exp": time.time() + TICKET_MINUTES * 60})
     return PasswordStep(ticket=ticket)
-
-
-def _check_password(session: Session, org_id: int, user: User, password: str, ip: str) -> None:
-    """`auth.login`'s checks (throttle, password, account state, the attempt and its audit row)
-    without opening a login session."""
-    state = auth.throttle_state(session, user.email, ip)
-    if state.locked_until is not None:
-        audit.record(session, None, "login.locked", target_type="user", target_label=user.email, ip=ip, org_id=org_id)
-        raise Throttled(auth._locked_message(state.locked_until))
-    ok = verify_password(user.password_hash, password)
-    usable = ok and user.is_active and not user.pending_approval
-    session.add(LoginAttempt(email=user.email, ip=ip, succeeded=usable))
-    if not usable:
-        reason = "wrong password" if not ok else ("awaiting approval" if user.pending_approval else "deactivated")
-        audit.record(session, None, "login.failed", target_type="user", target_id=user.id, target_label=user.email,
-                     after={"reason": reason}, ip=ip, org_id=org_id)
-        if ok and user.pending_approval:
-            raise Invalid("Your registration is waiting for an administrator's approval.")
-        if ok:
-            raise Invalid("This account has been deactivated. Contact your administrator.")
-        raise Invalid(auth.WRONG_CREDENTIALS)
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-        session.add(user)
 
 
 @dataclass
@@ -328,5 +321,5 @@ def verify_code(session: Session, ticket: str, code: str, *, remember_device: bo
     if remember_device:
         device_token = sealed.sign(_purpose("remembered device"), {"user": user.id, "enrolment": _enrolment_mark(enrolment),
                                                    "exp": time.time() + REMEMBER_DEVICE_DAYS * 86400})
-    result = auth.LoginResult(token, actor, utcnow() + timedelta(minutes=settings.SESSION_ABSOLUTE_MINUTES))
+    result = auth.LoginResult(token, actor, auth.session_expiry(session, user))
     return CodeStep(result, device_token, used_recovery)

@@ -24,7 +24,7 @@ from lms_app.models import (
     UserRole,
     utcnow,
 )
-from lms_app.services import audit, auth, jobs, timefmt
+from lms_app.services import audit, auth, jobs, org_settings, timefmt
 from lms_app.services.csv_export import csv_text, in_batches
 from lms_app.services.csv_import import EXTRA_VALUES, EXTRA_VALUES_PROBLEM, email_problem, is_email, problems_summary, read_csv
 from lms_app.services.email import queue_email
@@ -114,7 +114,7 @@ def _user(session: Session, actor: Actor, user_id: int) -> User:
     return user
 
 
-def _clean_email(email: str) -> str:
+def clean_email(email: str) -> str:
     email = auth.normalize_email(email)
     if not is_email(email):
         raise Invalid(f"“{email or 'an empty value'}” is not a valid email address.")
@@ -142,7 +142,7 @@ def _parse_date(value: date | str | None, what: str = "hire date") -> date | Non
         raise Invalid(f"The {what} “{value}” is not a date like 2026-03-01.") from None
 
 
-def _email_taken(session: Session, org_id: int, email: str, exclude_id: int | None = None) -> bool:
+def email_taken(session: Session, org_id: int, email: str, exclude_id: int | None = None) -> bool:
     stmt = select(User.id).where(User.org_id == org_id, User.email == email)
     if exclude_id is not None:
         stmt = stmt.where(User.id != exclude_id)
@@ -291,9 +291,9 @@ def invite_user(session: Session, actor: Actor, email: str, name: str, role_name
     With no role given the person is a learner. Roles other than learner need roles.manage.
     """
     require(actor, "users.manage")
-    email = _clean_email(email)
+    email = clean_email(email)
     name = _clean_name(name)
-    if _email_taken(session, actor.org_id, email):
+    if email_taken(session, actor.org_id, email):
         raise Conflict(f"Someone with the address {email} already has an account.")
     wanted = [r.strip() for r in (role_names or []) if r and r.strip()] or ["learner"]
     known = _roles_by_name(session, actor.org_id)
@@ -341,14 +341,14 @@ def update_user(session: Session, actor: Actor, user_id: int, *, name: str, emai
     require(actor, "users.manage")
     user = _user(session, actor, user_id)
     name = _clean_name(name)
-    email = _clean_email(email)
+    email = clean_email(email)
     if not is_time_zone(timezone):
         raise Invalid("Choose a time zone from the list.")
     if locale not in LANGUAGES:
         raise Invalid("Choose a language from the list.")
     hire = _parse_date(hire_date)
     dept = _department_or_none(session, actor, department_id)
-    if email != user.email and _email_taken(session, actor.org_id, email, exclude_id=user.id):
+    if email != user.email and email_taken(session, actor.org_id, email, exclude_id=user.id):
         raise Conflict(f"Someone with the address {email} already has an account.")
     old_dept = session.get(Department, user.department_id) if user.department_id else None
     before_all = {"name": user.name, "email": user.email, "timezone": user.timezone, "locale": user.locale,
@@ -573,11 +573,11 @@ def create_admin(session: Session, email: str, name: str, password: str) -> User
     """An administrator with a password (`python -m lms_app create-admin`), for a fresh install
     or a locked-out one. The password policy applies."""
     org = ensure_installation(session)
-    email = _clean_email(email)
+    email = clean_email(email)
     name = _clean_name(name)
-    if _email_taken(session, org.id, email):
+    if email_taken(session, org.id, email):
         raise Conflict(f"An account with the address {email} already exists.")
-    check_policy(password, email, name)
+    check_policy(password, email, name, min_length=org_settings.current(session, org.id).password_min_length)
     user = User(org_id=org.id, email=email, name=name, password_hash=hash_password(password), timezone=org.default_timezone)
     session.add(user)
     session.flush()

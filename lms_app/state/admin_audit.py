@@ -28,7 +28,8 @@ def _person_filters(person: str, person_as: str) -> dict[str, str]:
 
 def _row(r: audit_log.AuditRow) -> dict[str, str]:
     return {"seq": str(r.seq), "when": r.when, "who": r.who, "who_email": r.who_email, "sentence": r.sentence,
-            "category": r.category, "target": r.target, "ip": r.ip}
+            "category": r.category, "target": r.target, "ip": r.ip,
+            "impersonator": audit_log.actor_name(r.impersonator), "impersonator_email": audit_log.actor_email(r.impersonator)}
 
 
 class AdminAuditState(ActorMixin, rx.State):

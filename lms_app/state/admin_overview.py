@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from lms_app import live
 from lms_app.analytics import figures
-from lms_app.services import analytics_org
+from lms_app.services import analytics_org, backups, timefmt
 from lms_app.services.analytics_org import OrgDashboard, OrgFilters
 from lms_app.services.errors import Invalid
 from lms_app.services.permissions import Actor
@@ -25,6 +25,22 @@ def _day(text: str, what: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise Invalid(f"Choose the {what} day of the range.") from None
+
+
+def backup_card(status: backups.ScheduleStatus) -> dict[str, str]:
+    last = status.last
+    if status.every_hours <= 0:
+        when = f"Last backup {timefmt.ago(last.created_at)}." if last else "No backup has been made here yet."
+        return {"tone": "off", "title": "Scheduled backups are off", "detail": f"{when} Turn them on in Settings, or run “python -m lms_app backup” on the server."}
+    every = f"every {status.every_hours} hours" if status.every_hours != 1 else "every hour"
+    detail = f"Backups run {every}; the newest {status.keep} are kept."
+    if last is None:
+        return {"tone": "overdue", "title": "No good backup yet", "detail": f"{detail} The first one should appear within a quarter of an hour; if not, check the background jobs."}
+    size = f"{last.size / 1_048_576:.1f} MB"
+    title = f"Last good backup {timefmt.ago(last.created_at)}"
+    if status.overdue:
+        return {"tone": "overdue", "title": title, "detail": f"{size}. Backups should run {every}: the last ones did not succeed. Check the background jobs and the backup folder."}
+    return {"tone": "ok", "title": title, "detail": f"{size}. {detail}"}
 
 
 class AdminOverviewState(LiveDashboardMixin, rx.State):
@@ -46,6 +62,8 @@ class AdminOverviewState(LiveDashboardMixin, rx.State):
     time_rows: list[list[str]] = []
     logins_figure: go.Figure = go.Figure()
     logins_rows: list[list[str]] = []
+    # Scheduled backups: "tone" (ok | overdue | off), "title" and "detail" for the backup card.
+    backup: dict[str, str] = {}
     # What the page shows, to skip rebuilding the figures when a burst of changes moved nothing.
     _shown: str = ""
 
@@ -57,6 +75,7 @@ class AdminOverviewState(LiveDashboardMixin, rx.State):
     @signed_in
     def load(self, session: Session, actor: Actor):
         self._refresh(session, actor)
+        self.backup = backup_card(backups.schedule_status(session, actor))
         live.watch(self.router.session.client_token, AdminOverviewState, route_prefix="/admin", org_id=actor.org_id)
 
     @rx.event

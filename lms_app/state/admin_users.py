@@ -9,7 +9,7 @@ from datetime import date
 import reflex as rx
 from sqlmodel import Session
 
-from lms_app.services import auth, privacy, profile, timefmt, users
+from lms_app.services import auth, impersonation, privacy, profile, timefmt, users
 from lms_app.services.permissions import Actor
 from lms_app.state.base import ActorMixin, cookie_token, read_upload, signed_in
 from lms_app.state.profile import session_rows
@@ -267,6 +267,8 @@ class AdminUserState(ActorMixin, rx.State):
     # --- privacy ---
     anonymized: bool = False
     anonymize_open: bool = False
+    # "Sign in as": why it is not possible for this person ("" when it is).
+    sign_in_as_refusal: str = ""
 
     @rx.var
     def initials(self) -> str:
@@ -305,6 +307,7 @@ class AdminUserState(ActorMixin, rx.State):
         self.sign_ins = [{"at": timefmt.show(a.at, tz), "ip": a.ip or "unknown", "outcome": "Signed in" if a.succeeded else "Refused"}
                          for a in auth.sign_in_history(session, actor, uid)] if actor.can("users.manage") else []
         self.anonymized = users.is_anonymized(d.email)
+        self.sign_in_as_refusal = impersonation.refusal(session, actor, uid) if actor.can("users.manage") else ""
 
     @rx.event
     @signed_in

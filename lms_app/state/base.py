@@ -67,6 +67,25 @@ class LiveDashboardMixin(ActorMixin, mixin=True):
             raise
 
 
+def as_actor(state: ActorMixin, fn: Callable, *args, **kwargs) -> Any:
+    """`fn(state, session, actor, *args)` in one database session (committed when it returns) for
+    the signed-in browser behind `state`; NotSignedIn for anyone else."""
+    with db.session_scope() as session:
+        actor = state._actor(session)
+        if actor is None:
+            raise NotSignedIn("Please sign in to continue.")
+        return fn(state, session, actor, *args, **kwargs)
+
+
+def browser_signature(wrapper: Callable, fn: Callable, injected: int) -> Callable:
+    """Give `wrapper` the signature the browser calls: `fn`'s without the `injected` arguments
+    after self (Reflex reads it to pass the event's arguments)."""
+    signature = inspect.signature(fn)
+    params = list(signature.parameters.values())
+    wrapper.__signature__ = signature.replace(parameters=[params[0], *params[1 + injected:]])
+    return wrapper
+
+
 def signed_in(fn: Callable) -> Callable:
     """Run a handler as `fn(self, session, actor, *args)` for a signed-in browser (anyone else
     is sent to the sign-in page). The permission check itself belongs to the service the
@@ -75,20 +94,13 @@ def signed_in(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(self, *args, **kwargs):
         try:
-            with db.session_scope() as session:
-                actor = self._actor(session)
-                if actor is None:
-                    raise NotSignedIn("Please sign in to continue.")
-                return fn(self, session, actor, *args, **kwargs)
+            return as_actor(self, fn, *args, **kwargs)
         except NotSignedIn:
             return self._login_redirect()
         except DomainError as exc:
             return rx.toast.error(exc.message)
 
-    signature = inspect.signature(fn)
-    params = list(signature.parameters.values())
-    wrapper.__signature__ = signature.replace(parameters=[params[0], *params[3:]])
-    return wrapper
+    return browser_signature(wrapper, fn, 2)
 
 
 def public_handler(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -102,10 +114,7 @@ def public_handler(fn: Callable[..., Any]) -> Callable[..., Any]:
         except DomainError as exc:
             return rx.toast.error(exc.message)
 
-    signature = inspect.signature(fn)
-    params = list(signature.parameters.values())
-    wrapper.__signature__ = signature.replace(parameters=[params[0], *params[2:]])
-    return wrapper
+    return browser_signature(wrapper, fn, 1)
 
 
 async def read_upload(files: list[rx.UploadFile]) -> str:

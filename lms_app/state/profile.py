@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from sqlmodel import Session
 
-from lms_app.services import auth, profile, timefmt
+from lms_app.services import auth, profile, timefmt, two_factor
 from lms_app.services.permissions import Actor
 from lms_app.state.base import ActorMixin, cookie_token, signed_in
 
@@ -35,6 +35,9 @@ class ProfileState(ActorMixin, rx.State):
     locale: str = "en"
     sessions: list[dict[str, str]] = []
     password_message: str = ""
+    two_factor_on: bool = False
+    # A new address waiting for its confirmation link to be followed.
+    pending_email: str = ""
 
     @rx.var
     def zone_offset(self) -> str:
@@ -49,6 +52,8 @@ class ProfileState(ActorMixin, rx.State):
         user = profile.get_profile(session, actor)
         self.name, self.email, self.timezone, self.locale = user.name, user.email, user.timezone, user.locale
         self.password_message = ""
+        self.two_factor_on = two_factor.is_enabled(session, actor.user_id)
+        self.pending_email = profile.pending_email_change(session, actor) or ""
         self._load_sessions(session, actor)
 
     @rx.event
@@ -74,6 +79,13 @@ class ProfileState(ActorMixin, rx.State):
             return rx.toast.error("The two new passwords are not the same.")
         auth.change_password(session, actor, form.get("current_password", ""), new)
         return [rx.toast.success("Password changed."), rx.set_value("current_password", ""), rx.set_value("new_password", ""), rx.set_value("new_password2", "")]
+
+    @rx.event
+    @signed_in
+    def request_email_change(self, session: Session, actor: Actor, form: dict):
+        self.pending_email = profile.request_email_change(session, actor, form.get("new_email", ""), form.get("email_password", ""))
+        return [rx.set_value("new_email", ""), rx.set_value("email_password", ""),
+                rx.toast.success(f"We sent a link to {self.pending_email}. Your email changes when you follow it.")]
 
     @rx.event
     @signed_in

@@ -5,12 +5,10 @@ from __future__ import annotations
 import reflex as rx
 from sqlmodel import Session
 
-from lms_app.services import auth, passwords
+from lms_app import db
+from lms_app.services import auth, profile
 from lms_app.services.errors import DomainError
 from lms_app.state.base import public_handler
-
-# Shown under every new-password field; from the settings the service checks against.
-PASSWORD_RULES = passwords.policy_text()
 
 
 class SignInPagesState(rx.State):
@@ -20,6 +18,9 @@ class SignInPagesState(rx.State):
     invitation_valid: bool = False
     invitation_note: str = ""
     invitee_email: str = ""
+    # The confirmation page of an email change: "pending", "done" or "invalid", and what to say.
+    email_change: str = ""
+    email_change_note: str = ""
 
     def _load_registration(self, session: Session) -> None:
         org = auth.default_org(session)
@@ -49,12 +50,34 @@ class SignInPagesState(rx.State):
     @rx.event
     @public_handler
     def load_invitation(self, session: Session):
-        token = (self.router.url.path or "").rstrip("/").split("/")[-1]
         try:
-            user = auth.invitation_user(session, token)
+            user = auth.invitation_user(session, self._path_token())
         except DomainError as exc:
             self.invitation_valid, self.invitation_note, self.invitee_email = False, exc.message, ""
             return
         self.invitation_valid = True
         self.invitee_email = user.email
         self.invitation_note = f"Hello {user.name}: choose a password to finish setting up your account."
+
+    def _path_token(self) -> str:
+        return (self.router.url.path or "").rstrip("/").split("/")[-1]
+
+    @rx.event
+    @public_handler
+    def load_email_change(self, session: Session):
+        try:
+            old, new = profile.email_change_for(session, self._path_token())
+        except DomainError as exc:
+            self.email_change, self.email_change_note = "invalid", exc.message
+            return
+        self.email_change = "pending"
+        self.email_change_note = f"Your account will use {new} instead of {old} from now on: you will sign in with the new address."
+
+    @rx.event
+    def confirm_email_change(self):
+        try:
+            with db.session_scope() as session:
+                user = profile.confirm_email_change(session, self._path_token(), ip=self.router.session.client_ip)
+                self.email_change, self.email_change_note = "done", f"Your email is now {user.email}. Sign in with it from now on."
+        except DomainError as exc:
+            self.email_change, self.email_change_note = "invalid", exc.message

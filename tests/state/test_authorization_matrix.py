@@ -66,6 +66,8 @@ PAGE_ROWS: dict[str, set[str]] = {
     "/admin/compliance": {ADMIN},
     "/admin": {ADMIN},
     "/profile": SIGNED_IN,
+    "/profile/two-factor": SIGNED_IN,
+    "/confirm-email/[token]": EVERYONE,
     "/admin/audit": {ADMIN},
     "/admin/users": {ADMIN},
     "/admin/users/[user_id]": {ADMIN},
@@ -111,6 +113,7 @@ PAGE_ROWS: dict[str, set[str]] = {
     "/learn/certificates": SIGNED_IN,
     "/admin/certificates": {ADMIN},
     "/admin/lrs": {ADMIN},
+    "/admin/settings": {ADMIN},
     # Anyone holding a code may check it, signed in or not.
     "/verify/[code]": EVERYONE,
     # --- required training (rows below) ---
@@ -146,6 +149,12 @@ def _risk_row(user_id: int):  # dashboards: course analytics
     from lms_app.state.course_analytics import RiskView
 
     return RiskView(str(user_id), "Leo", "leo@example.com", "2 days ago", ["No activity in the course for 14 days"])
+
+
+def _settings_role(name: str):  # settings: the roles offered for course creation
+    from lms_app.state.admin_settings import RoleChoice
+
+    return RoleChoice(name, name.capitalize(), name in ("admin", "instructor"), False)
 
 
 def in_group(ids: dict) -> dict:
@@ -210,6 +219,8 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     "SignInPagesState.load_login": HandlerRow(EVERYONE, "/login"),
     "SignInPagesState.load_register": HandlerRow(EVERYONE, "/register"),
     "SignInPagesState.load_invitation": HandlerRow(EVERYONE, "/invite/not-a-token"),
+    "SignInPagesState.load_email_change": HandlerRow(EVERYONE, "/confirm-email/not-a-token"),
+    "SignInPagesState.confirm_email_change": HandlerRow(EVERYONE, "/confirm-email/not-a-token"),
     "TeamsState.load": HandlerRow({MANAGER, ADMIN}, "/teams"),
     # --- dashboards: my teams (rows below) ---
     "TeamsState.set_search": HandlerRow({MANAGER, ADMIN}, "/teams", lambda ids: ("leo",)),
@@ -253,6 +264,13 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     "ProfileState.pick_locale": HandlerRow(EVERYONE, "/profile", lambda ids: ("en",), ui_only=True),
     "ProfileState.change_password": HandlerRow(SIGNED_IN, "/profile", lambda ids: ({"current_password": DEMO_PASSWORD, "new_password": "a-new-passphrase-2026", "new_password2": "a-new-passphrase-2026"},)),
     # Revoking the learner's own other session: allowed for the learner... and for admins.
+    "ProfileState.request_email_change": HandlerRow(SIGNED_IN, "/profile", lambda ids: ({"new_email": "moving@example.org", "email_password": DEMO_PASSWORD},)),
+    "TwoFactorState.load": HandlerRow(SIGNED_IN, "/profile/two-factor"),
+    "TwoFactorState.start": HandlerRow(SIGNED_IN, "/profile/two-factor"),
+    "TwoFactorState.confirm": HandlerRow(SIGNED_IN, "/profile/two-factor", lambda ids: ({"code": "000000"},)),
+    "TwoFactorState.cancel": HandlerRow(EVERYONE, "/profile/two-factor", ui_only=True),
+    "TwoFactorState.regenerate": HandlerRow(SIGNED_IN, "/profile/two-factor", lambda ids: ({"code": "000000"},)),
+    "TwoFactorState.disable": HandlerRow(SIGNED_IN, "/profile/two-factor", lambda ids: ({"code": "000000"},)),
     "ProfileState.revoke": HandlerRow({LEARNER, ADMIN}, "/profile", lambda ids: (str(ids["learner_session"]),)),
     **{f"AdminAuditState.{name}": HandlerRow({ADMIN}, "/admin/audit") for name in ("load", "clear_filters", "next_page", "previous_page", "verify", "export")},
     "AdminAuditState.set_category": HandlerRow({ADMIN}, "/admin/audit", lambda ids: ("signin",)),
@@ -512,6 +530,24 @@ HANDLER_ROWS: dict[str, HandlerRow] = {
     "AdminLrsState.revoke": HandlerRow({ADMIN}, "/admin/lrs", given=lambda ids: {"revoke_id": str(ids["lrs_client"])}),
     **{f"AdminLrsState.{name}": HandlerRow(EVERYONE, "/admin/lrs", lambda ids: (True,), ui_only=True) for name in ("set_create_open", "set_revoke_open")},
     "AdminLrsState.ask_revoke": HandlerRow(EVERYONE, "/admin/lrs", lambda ids: (str(ids["lrs_client"]),), ui_only=True),
+    # --- settings ---
+    "AdminSettingsState.load": HandlerRow({ADMIN}, "/admin/settings"),
+    "AdminSettingsState.save_organization": HandlerRow({ADMIN}, "/admin/settings", lambda ids: ({"org_name": "Example Academy", "default_timezone": "Europe/Paris"},)),
+    "AdminSettingsState.save_email": HandlerRow({ADMIN}, "/admin/settings", lambda ids: ({"smtp_host": "smtp.example.org", "smtp_port": "587", "smtp_tls": "starttls",
+                                                                                        "smtp_user": "", "smtp_password": "", "smtp_sender": "LMS <lms@example.org>"},)),
+    "AdminSettingsState.save_sign_in": HandlerRow({ADMIN}, "/admin/settings", lambda ids: ({"password_min_length": "12", "session_idle_minutes": "240",
+                                                                                          "session_absolute_minutes": "10080"},)),
+    "AdminSettingsState.save_registration": HandlerRow({ADMIN}, "/admin/settings", lambda ids: ({"registration_mode": "approval", "registration_domains": ""},)),
+    "AdminSettingsState.save_course_creation": HandlerRow({ADMIN}, "/admin/settings", lambda ids: ({"creator_instructor": "on", "creator_manager": "on"},),
+                                                          given=lambda ids: {"roles": [_settings_role(n) for n in ("admin", "instructor", "manager", "learner")]}),
+    "AdminSettingsState.save_two_factor": HandlerRow({ADMIN}, "/admin/settings", lambda ids: ({"two_factor_mode": "default"},)),
+    "AdminSettingsState.save_backups": HandlerRow({ADMIN}, "/admin/settings", lambda ids: ({"backup_every_hours": "24", "backup_keep": "3",
+                                                                                         "backup_folder": str(settings.DATA_DIR / "backups")},)),
+    "AdminSettingsState.upload_logo": HandlerRow({ADMIN}, "/admin/settings", lambda ids: ([rx.UploadFile(io.BytesIO(PNG), path=Path("logo.png"))],)),
+    "AdminSettingsState.remove_logo": HandlerRow({ADMIN}, "/admin/settings"),
+    "AdminSettingsState.send_test_email": HandlerRow({ADMIN}, "/admin/settings", lambda ids: ({"test_to": "admin@example.com"},)),
+    # Shows the organization's name and logo (which every signed-in person sees) in the header.
+    "AdminSettingsState.refresh_brand": HandlerRow(EVERYONE, "/admin/settings", ui_only=True),
     # --- SCORM: the package editor, the staff's attempts page, the player's panel ---
     "ScormEditorState.load": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}", lambda ids: (str(ids["scorm_lesson"]),)),
     "ScormEditorState.upload": HandlerRow({INSTRUCTOR, ADMIN}, "/teach/courses/{course}",
@@ -762,6 +798,8 @@ API_ROWS: dict[tuple[str, str], set[str]] = {
     ("GET", "/files/lessons/{lesson_id}/images/{image_id}"): {LEARNER, INSTRUCTOR, ADMIN},
     # The world's course is published: its cover shows to everyone signed in.
     ("GET", "/files/courses/{course_id}/cover"): SIGNED_IN,
+    # The organization's logo, in every signed-in page's header.
+    ("GET", "/files/org/logo"): SIGNED_IN,
     # --- courses: export and import (rows below) ---
     # The world's course: exported by those who may change it (Irene, admins).
     ("GET", "/files/courses/{course_id}/export"): {INSTRUCTOR, ADMIN},
@@ -797,6 +835,9 @@ API_ROWS: dict[tuple[str, str], set[str]] = {
     ("POST", "/auth/2fa/verify"): EVERYONE,
     **{("GET" if path == "/auth/2fa/status" else "POST", path): SIGNED_IN
        for path in ("/auth/2fa/status", "/auth/2fa/enrol/start", "/auth/2fa/enrol/confirm", "/auth/2fa/disable", "/auth/2fa/recovery-codes")},
+    # --- sign in as: admins only; returning answers everyone alike when no one is signed in as someone ---
+    ("POST", "/auth/impersonate/{user_id}"): {ADMIN},
+    ("POST", "/auth/impersonate/stop"): EVERYONE,
     # --- health: for load balancers and monitoring, the same answer for everyone ---
     ("GET", "/healthz"): EVERYONE,
     ("GET", "/readyz"): EVERYONE,
@@ -818,6 +859,8 @@ API_PATH_IDS_OF_ROUTE["/privacy/export/{user_id}"] = {"user_id": "learner"}
 API_PATH_IDS_OF_ROUTE["/files/external-training/{training_id}"] = {"training_id": "external_training"}
 # --- certificates ---
 API_PATH_IDS_OF_ROUTE["/certificates/{certificate_id}.pdf"] = {"certificate_id": "certificate"}
+# --- sign in as ---
+API_PATH_IDS_OF_ROUTE["/auth/impersonate/{user_id}"] = {"user_id": "learner"}
 # --- SCORM ---
 API_PATH_IDS_OF_ROUTE["/scorm/launch/{lesson_id}"] = {"lesson_id": "scorm_lesson"}
 API_PATH_IDS_OF_ROUTE["/scorm/commit/{attempt_id}"] = {"attempt_id": "scorm_attempt"}
@@ -1036,6 +1079,10 @@ def _build_world(engine, actor_of) -> dict:
         from lms_app.services import lrs_clients
 
         course_ids["lrs_client"] = lrs_clients.create_client(s, admin, "Authoring tool", ["statements/write"]).client.id
+        # --- settings: the organization's logo ---
+        from lms_app.services import org_settings
+
+        org_settings.store_logo(s, admin, io.BytesIO(PNG))
         # --- SCORM: a package in a lesson of the world's course, Leo's attempt launched ---
         from lms_app.services import scorm
         from tests import scorm_packages

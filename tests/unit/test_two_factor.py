@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from lms_app import settings
 from lms_app.models import AuditEvent, LoginSession, Organization, Role, UserRole, utcnow
 from lms_app.models.two_factor import TwoFactorEnrolment, TwoFactorRecoveryCode
-from lms_app.services import auth, two_factor
+from lms_app.services import auth, org_settings, two_factor
 from lms_app.services.errors import Conflict, Invalid, Throttled
 from lms_app.services.seed import DEMO_PASSWORD
 
@@ -257,6 +257,25 @@ def test_admins_must_enrol_once_any_admin_has(session, demo, actor_of, clock):
     _enrol(session, actor_of(ADMIN), clock)
     assert not two_factor.must_enrol(session, actor_of(ADMIN))
     assert two_factor.password_step(session, ADMIN, DEMO_PASSWORD, ip=IP).ticket
+
+
+def test_the_roles_chosen_in_settings_must_use_it_and_cannot_turn_it_off(session, demo, actor_of, clock):
+    irene, leo, admin = actor_of("irene@example.com"), actor_of(LEO), actor_of(ADMIN)
+    org_settings.update(session, admin, two_factor_roles=["instructor"])
+    session.commit()
+    assert two_factor.must_enrol(session, irene)
+    assert not two_factor.must_enrol(session, leo) and not two_factor.must_enrol(session, admin)
+    assert two_factor.password_step(session, "irene@example.com", DEMO_PASSWORD, ip=IP).needs_setup
+    secret, _ = _enrol(session, irene, clock)
+    assert not two_factor.must_enrol(session, irene)
+    code = pyotp.TOTP(secret).at(clock.now())
+    with pytest.raises(Conflict, match="requires two-factor"):
+        two_factor.disable(session, irene, code)
+    # Nobody required (an empty choice, not the default rule): she may turn it off.
+    org_settings.update(session, admin, two_factor_roles=[])
+    session.commit()
+    two_factor.disable(session, irene, code)
+    assert not two_factor.is_enabled(session, irene.user_id)
 
 
 def test_a_ticket_from_another_secret_key_is_refused(session, demo, actor_of, clock, monkeypatch):
