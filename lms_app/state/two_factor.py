@@ -30,7 +30,10 @@ class TwoFactorState(ActorMixin, rx.State):
     @signed_in
     def load(self, session: Session, actor: Actor):
         self._refresh(session, actor)
-        self.qr_code = self.manual_key = ""
+        # A set-up under way stays on screen: the page's load may arrive after the click that
+        # started it, and the secret it shows is still the one waiting for confirmation.
+        if self.enabled:
+            self.qr_code = self.manual_key = ""
         self.new_recovery_codes = []
 
     @rx.event
