@@ -48,7 +48,7 @@ def test_a_due_backup_is_written_checked_recorded_and_old_ones_pruned(session, s
     assert all(result is not None for result in later)
     kept = backups.list_backups(schedule)
     assert [info.path for info in kept] == [later[1].path, later[0].path]  # keep 2: the first is gone
-    events = session.exec(select(AuditEvent).where(AuditEvent.action == "backup.created")).all()
+    events = session.exec(select(AuditEvent).where(AuditEvent.action == "backup.created").order_by(AuditEvent.seq)).all()
     assert len(events) == 3 and events[-1].after["removed"] == [first.path.name]
     status = backups.schedule_status(session, admin)
     assert status.last.path == later[1].path and not status.overdue
